@@ -1,0 +1,1 @@
+"""Dagster package of the customer-success segmentation pipeline."""

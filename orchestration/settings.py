@@ -1,0 +1,41 @@
+"""Paths and options from the environment, in one place.
+
+Every other module asks this one where the data lives, so the environment
+variables the README names are read here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def data_dir() -> Path:
+    """Root of the local data: landing files, warehouse and serving databases."""
+    return _path("CS_DATA_DIR", PROJECT_DIR / "data")
+
+
+def landing_dir() -> Path:
+    """Landing folder: `<table>.csv|.parquet` or a folder `<table>/` per raw table."""
+    return _path("CS_LANDING_DIR", data_dir() / "landing")
+
+
+def warehouse_path() -> Path:
+    """The working DuckDB warehouse dbt builds into (never read by BI tools)."""
+    return _path("CS_WAREHOUSE_PATH", data_dir() / "warehouse.duckdb")
+
+
+def serving_path() -> Path:
+    """The serving DuckDB file BI tools read; replaced atomically on publish."""
+    return _path("CS_SERVING_PATH", data_dir() / "serving.duckdb")
+
+
+def dbt_target() -> str:
+    return os.environ.get("CS_DBT_TARGET", "dev")
