@@ -1,0 +1,23 @@
+{#-
+    on-run-end hook: log the as-of range a successful run computed, so the next run without
+    vars continues from the day after it (see as_of_bounds). Only runs that built a daily
+    (incremental) model and had no error are logged; a failed run is simply computed again.
+-#}
+{% macro record_as_of_run(results) %}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set built = results | selectattr('node.resource_type', 'equalto', 'model')
+        | selectattr('node.config.materialized', 'equalto', 'incremental') | list -%}
+    {%- set failed = results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list -%}
+    {%- if built | length == 0 or failed | length > 0 -%}{{ return('') }}{%- endif -%}
+    {%- set bounds = as_of_bounds() -%}
+    {%- do adapter.create_schema(api.Relation.create(database=target.database, schema='ops')) -%}
+    {%- set log_relation = api.Relation.create(database=target.database, schema='ops', identifier='as_of_runs', type='table') -%}
+    {%- if adapter.get_relation(database=target.database, schema='ops', identifier='as_of_runs') is none -%}
+        {%- do run_query("create table " ~ log_relation ~ " (as_of_start date, as_of_end date, invocation_id " ~ dbt.type_string() ~ ")") -%}
+    {%- endif -%}
+    {%- do run_query(
+        "insert into " ~ log_relation ~ " values (cast('" ~ bounds['start'] ~ "' as date), cast('"
+        ~ bounds['end'] ~ "' as date), '" ~ invocation_id ~ "')"
+    ) -%}
+    {{ return('') }}
+{% endmacro %}
