@@ -39,3 +39,14 @@ def serving_path() -> Path:
 
 def dbt_target() -> str:
     return os.environ.get("CS_DBT_TARGET", "dev")
+
+
+def postgres_settings() -> dict[str, str | int]:
+    """Connection settings of the PostgreSQL warehouse (keyword arguments of psycopg2.connect)."""
+    return {
+        "host": os.environ.get("CS_PG_HOST", "localhost"),
+        "port": int(os.environ.get("CS_PG_PORT", "5432")),
+        "user": os.environ.get("CS_PG_USER", "postgres"),
+        "password": os.environ.get("CS_PG_PASSWORD", ""),
+        "dbname": os.environ.get("CS_PG_DATABASE", "cs_segmentation"),
+    }
