@@ -50,3 +50,29 @@ def postgres_settings() -> dict[str, str | int]:
         "password": os.environ.get("CS_PG_PASSWORD", ""),
         "dbname": os.environ.get("CS_PG_DATABASE", "cs_segmentation"),
     }
+
+
+def dbt_target_path() -> Path:
+    """dbt's target folder (manifest, artifacts); dbt's own DBT_TARGET_PATH, relative to the project."""
+    value = os.environ.get("DBT_TARGET_PATH")
+    return (PROJECT_DIR / value).resolve() if value else PROJECT_DIR / "target"
+
+
+def dagster_home() -> Path:
+    """Dagster's instance folder (run history, schedules, sensor cursors) for `make run` and `make dev`."""
+    return _path("DAGSTER_HOME", data_dir() / "dagster_home")
+
+
+def dagster_port() -> int:
+    """Port of the Dagster UI that `make dev` serves on 127.0.0.1."""
+    return int(os.environ.get("CS_DAGSTER_PORT", "3000"))
+
+
+def schedule_cron() -> str:
+    """Cron (UTC) of the daily refresh; default 05:00 UTC, after nightly syncs have landed."""
+    return os.environ.get("CS_SCHEDULE_CRON", "0 5 * * *")
+
+
+def partitions_start() -> str:
+    """First as-of day (YYYY-MM-DD) offered as a daily partition for backfills."""
+    return os.environ.get("CS_PARTITIONS_START", "2024-01-01")
