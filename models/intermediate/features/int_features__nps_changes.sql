@@ -1,0 +1,51 @@
+{#-
+    Day-by-day changes, over the run's as-of range, of an account's NPS answers within
+    nps_window_days: answers, promoters (score >= nps_promoter_min_score) and detractors
+    (score <= nps_detractor_max_score). Running sums give the counts per day (see interval_changes).
+-#}
+
+{%- set first_day = as_of_start() %}
+{%- set last_day = as_of_end() %}
+{%- set nps_window_days = var('nps_window_days') %}
+
+with
+
+nps_responses as (
+
+    select * from {{ ref('stg_raw__nps_responses') }}
+
+),
+
+intervals as (
+
+    select
+        account_id,
+        cast(responded_at as date) as interval_start,
+        {{ add_days('cast(responded_at as date)', nps_window_days - 1) }} as interval_end,
+        1 as nps_responses_180d,
+        case when score >= {{ var('nps_promoter_min_score') }} then 1 else 0 end as nps_promoters_180d,
+        case when score <= {{ var('nps_detractor_max_score') }} then 1 else 0 end as nps_detractors_180d
+    from nps_responses
+
+),
+
+changes as (
+
+    {{ interval_changes('intervals', ['nps_responses_180d', 'nps_promoters_180d', 'nps_detractors_180d'], first_day, last_day) }}
+
+),
+
+final as (
+
+    select
+        account_id,
+        change_date,
+        sum(nps_responses_180d) as nps_responses_180d,
+        sum(nps_promoters_180d) as nps_promoters_180d,
+        sum(nps_detractors_180d) as nps_detractors_180d
+    from changes
+    group by account_id, change_date
+
+)
+
+select * from final

@@ -1,0 +1,52 @@
+{#-
+    Day-by-day changes, over the run's as-of range, of an account's past-due invoices (SPEC
+    section 4: not paid, not void, due_on < D) and their amount. An invoice is past due from the
+    day after its due date to the day before it is paid (open-ended while unpaid), so an invoice
+    due on D is not past due on D and one paid on D is no longer past due on D.
+-#}
+
+{%- set first_day = as_of_start() %}
+{%- set last_day = as_of_end() %}
+
+with
+
+invoices as (
+
+    select * from {{ ref('stg_raw__invoices') }}
+
+),
+
+-- a paid invoice without a payment date cannot be placed in time: it is never counted
+intervals as (
+
+    select
+        account_id,
+        {{ add_days('due_on', 1) }} as interval_start,
+        {{ add_days('paid_on', -1) }} as interval_end,
+        1 as past_due_invoices,
+        amount as past_due_amount
+    from invoices
+    where status <> 'void'
+        and not (status = 'paid' and paid_on is null)
+
+),
+
+changes as (
+
+    {{ interval_changes('intervals', ['past_due_invoices', 'past_due_amount'], first_day, last_day) }}
+
+),
+
+final as (
+
+    select
+        account_id,
+        change_date,
+        sum(past_due_invoices) as past_due_invoices,
+        sum(past_due_amount) as past_due_amount
+    from changes
+    group by account_id, change_date
+
+)
+
+select * from final

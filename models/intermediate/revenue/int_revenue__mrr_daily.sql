@@ -1,0 +1,72 @@
+{#-
+    One row per account and calendar day from its first subscription start, with the revenue
+    state of that day (SPEC section 4: MRR of covering, non-trial subscriptions). Incremental by
+    day: a run recomputes the days of its as-of range (see daily_fact_range), earlier days stay.
+-#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['account_id', 'as_of_date'],
+    )
+}}
+
+{%- set days = daily_fact_range('as_of_date') %}
+{%- set first_day = "cast('" ~ days['start'] ~ "' as date)" if days['start']
+    else "(select min(started_on) from " ~ ref('stg_raw__subscriptions') ~ ")" %}
+
+with
+
+states as (
+
+    select * from {{ ref('int_revenue__subscription_states') }}
+
+),
+
+-- the calendar days this run computes
+days as (
+
+    select cast(date_day as date) as as_of_date
+    from (
+        {{ dbt.date_spine('day', first_day, "cast('" ~ days['end_exclusive'] ~ "' as date)") }}
+    ) as spine
+
+),
+
+-- spread each state over the days it holds (a range join: no state overlaps another)
+account_days as (
+
+    select
+        states.account_id,
+        days.as_of_date,
+        states.plan,
+        states.mrr,
+        states.licensed_seats,
+        states.renews_on,
+        states.first_started_on,
+        states.has_ended_subscription
+    from states
+    inner join days
+        on days.as_of_date >= states.valid_from
+        and (states.valid_to is null or days.as_of_date <= states.valid_to)
+
+),
+
+final as (
+
+    select
+        account_id,
+        as_of_date,
+        plan,
+        cast(mrr as decimal(18, 2)) as mrr,
+        cast(12 * mrr as decimal(18, 2)) as arr,
+        mrr > 0 as is_paying,
+        cast(licensed_seats as bigint) as licensed_seats,
+        renews_on,
+        first_started_on,
+        has_ended_subscription
+    from account_days
+
+)
+
+select * from final

@@ -1,0 +1,300 @@
+{#-
+    Account features per account and as-of day (SPEC section 4): revenue, payment, adoption,
+    engagement, support, NPS and the five disengagement signals, from data up to the end of D.
+    One row per account from its first subscription start, for the days of the run's as-of
+    range (incremental: a run replaces its days).
+
+    Windowed counts arrive as day-by-day changes from the int_features__*_changes models and
+    become values by a running sum (running max for "the last X") over the account-day calendar
+    of the range; dense activity windows and first-response medians arrive as daily values.
+-#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['account_id', 'as_of_date'],
+        on_schema_change='fail',
+    )
+}}
+
+{%- set first_day = as_of_start() %}
+{%- set last_day = as_of_end() %}
+{%- set mrr_lookback_days = var('mrr_change_lookback_days') %}
+
+{#- change models and their columns: summed ones become running sums, dated ones running maxes -#}
+{%- set change_models = [
+    {'model': 'int_features__user_changes', 'sum': ['users_total', 'active_users_30d', 'users_logged_in_10d'], 'max': []},
+    {'model': 'int_features__plan_feature_changes', 'sum': ['plan_features_used_30d'], 'max': []},
+    {'model': 'int_features__support_changes', 'sum': ['tickets_opened_30d', 'urgent_or_escalated_tickets_30d', 'open_tickets', 'csat_score_sum_90d', 'csat_responses_90d'], 'max': []},
+    {'model': 'int_features__nps_changes', 'sum': ['nps_responses_180d', 'nps_promoters_180d', 'nps_detractors_180d'], 'max': []},
+    {'model': 'int_features__payment_changes', 'sum': ['past_due_invoices', 'past_due_amount'], 'max': []},
+    {'model': 'int_features__recency_changes', 'sum': [], 'max': ['last_admin_login_on', 'last_touchpoint_on', 'last_qbr_on']},
+] %}
+{%- set sum_columns = [] %}
+{%- set max_columns = [] %}
+{%- for change_model in change_models %}
+    {%- do sum_columns.extend(change_model['sum']) %}
+    {%- do max_columns.extend(change_model['max']) %}
+{%- endfor %}
+
+with
+
+mrr_daily as (
+
+    select * from {{ ref('int_revenue__mrr_daily') }}
+
+),
+
+activity_windows as (
+
+    select * from {{ ref('int_features__activity_windows') }}
+
+),
+
+first_responses as (
+
+    select * from {{ ref('int_features__first_response_daily') }}
+
+),
+
+plan_features as (
+
+    select * from {{ ref('plan_features') }}
+
+),
+
+-- the rows of this run: every account-day of the as-of range from the first subscription start
+calendar as (
+
+    select *
+    from mrr_daily
+    where as_of_date >= {{ first_day }}
+        and as_of_date <= {{ last_day }}
+
+),
+
+mrr_lookback as (
+
+    select
+        account_id,
+        as_of_date,
+        mrr
+    from mrr_daily
+    where as_of_date >= {{ add_days(first_day, -mrr_lookback_days) }}
+        and as_of_date <= {{ add_days(last_day, -mrr_lookback_days) }}
+
+),
+
+-- the first row of each account in this run: changes dated earlier count from there
+account_first_days as (
+
+    select
+        account_id,
+        min(as_of_date) as first_day
+    from calendar
+    group by account_id
+
+),
+
+-- all change rows in one shape: a column a model does not have is 0 (sums) or null (dates)
+all_changes as (
+    {%- for change_model in change_models %}
+
+    select
+        account_id,
+        change_date,
+        {%- for column in sum_columns %}
+        {{ column if column in change_model['sum'] else '0' }} as {{ column }},
+        {%- endfor %}
+        {%- for column in max_columns %}
+        {{ column if column in change_model['max'] else 'cast(null as date)' }} as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ ref(change_model['model']) }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+
+),
+
+changes_by_day as (
+
+    select
+        all_changes.account_id,
+        case
+            when all_changes.change_date < account_first_days.first_day then account_first_days.first_day
+            else all_changes.change_date
+        end as as_of_date,
+        {%- for column in sum_columns %}
+        sum(all_changes.{{ column }}) as {{ column }},
+        {%- endfor %}
+        {%- for column in max_columns %}
+        max(all_changes.{{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from all_changes
+    inner join account_first_days
+        on all_changes.account_id = account_first_days.account_id
+    where all_changes.change_date <= {{ last_day }}
+    group by 1, 2
+
+),
+
+-- running sums and maxes of the changes turn them into each day's values
+running as (
+
+    select
+        calendar.account_id,
+        calendar.as_of_date,
+        {%- for column in sum_columns %}
+        sum(coalesce(changes_by_day.{{ column }}, 0)) over account_days as {{ column }},
+        {%- endfor %}
+        {%- for column in max_columns %}
+        max(changes_by_day.{{ column }}) over account_days as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from calendar
+    left join changes_by_day
+        on calendar.account_id = changes_by_day.account_id
+        and calendar.as_of_date = changes_by_day.as_of_date
+    window account_days as (
+        partition by calendar.account_id
+        order by calendar.as_of_date
+        rows between unbounded preceding and current row
+    )
+
+),
+
+plan_sizes as (
+
+    select
+        plan,
+        count(*) as plan_features_total
+    from plan_features
+    group by plan
+
+),
+
+joined as (
+
+    select
+        calendar.account_id,
+        calendar.as_of_date,
+        calendar.plan,
+        calendar.mrr,
+        calendar.arr,
+        coalesce(mrr_lookback.mrr, 0) as mrr_90d_ago,
+        calendar.is_paying,
+        calendar.first_started_on,
+        calendar.has_ended_subscription,
+        calendar.renews_on,
+        calendar.licensed_seats,
+        activity_windows.active_days_30d,
+        activity_windows.events_30d,
+        activity_windows.events_prev_30d,
+        coalesce(plan_sizes.plan_features_total, 0) as plan_features_total,
+        first_responses.median_first_response_hours_30d,
+        {{ dbt.datediff('calendar.first_started_on', 'calendar.as_of_date', 'day') }} as days_since_first_start,
+        {%- for column in sum_columns + max_columns %}
+        running.{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from calendar
+    inner join running
+        on calendar.account_id = running.account_id
+        and calendar.as_of_date = running.as_of_date
+    left join mrr_lookback
+        on calendar.account_id = mrr_lookback.account_id
+        and calendar.as_of_date = {{ add_days('mrr_lookback.as_of_date', mrr_lookback_days) }}
+    left join activity_windows
+        on calendar.account_id = activity_windows.account_id
+        and calendar.as_of_date = activity_windows.as_of_date
+    left join first_responses
+        on calendar.account_id = first_responses.account_id
+        and calendar.as_of_date = first_responses.as_of_date
+    left join plan_sizes
+        on calendar.plan = plan_sizes.plan
+
+),
+
+metrics as (
+
+    select
+        *,
+        users_total - users_logged_in_10d as users_without_login_10d,
+        {{ dbt.datediff('last_admin_login_on', 'as_of_date', 'day') }} as days_since_admin_login,
+        {{ dbt.datediff('last_touchpoint_on', 'as_of_date', 'day') }} as days_since_touchpoint,
+        {{ dbt.datediff('last_qbr_on', 'as_of_date', 'day') }} as days_since_qbr
+    from joined
+
+),
+
+-- the five disengagement signals (SPEC section 3). Gaps are elapsed days strictly beyond the
+-- threshold; an account that never had the event is measured from its first subscription start.
+signals as (
+
+    select
+        *,
+        users_without_login_10d * 100 > users_total * {{ var('inactive_users_pct') }} as has_signal_inactive_users,
+        coalesce(days_since_qbr, days_since_first_start) > {{ var('qbr_gap_days') }} as has_signal_no_qbr,
+        -- "dropped by 30% or more": the threshold itself is a drop; integer arithmetic, no rounding
+        events_prev_30d > 0
+            and events_30d * 100 <= events_prev_30d * (100 - {{ var('usage_drop_pct') }}) as has_signal_usage_drop,
+        coalesce(days_since_touchpoint, days_since_first_start) > {{ var('touchpoint_gap_days') }} as has_signal_no_touchpoint,
+        coalesce(days_since_admin_login, days_since_first_start) > {{ var('admin_login_gap_days') }} as has_signal_no_admin_login
+    from metrics
+
+),
+
+final as (
+
+    select
+        cast(account_id as varchar) as account_id,
+        cast(as_of_date as date) as as_of_date,
+        cast(plan as varchar) as plan,
+        cast(mrr as decimal(18, 2)) as mrr,
+        cast(arr as decimal(18, 2)) as arr,
+        cast(mrr_90d_ago as decimal(18, 2)) as mrr_90d_ago,
+        cast(mrr - mrr_90d_ago as decimal(18, 2)) as mrr_change_90d,
+        is_paying,
+        first_started_on,
+        has_ended_subscription,
+        renews_on,
+        cast(past_due_invoices as bigint) as past_due_invoices,
+        cast(past_due_amount as decimal(18, 2)) as past_due_amount,
+        cast(licensed_seats as bigint) as licensed_seats,
+        cast(users_total as bigint) as users_total,
+        cast(active_users_30d as bigint) as active_users_30d,
+        {{ safe_divide('active_users_30d', 'case when licensed_seats > 0 then licensed_seats else users_total end') }} as seat_utilization,
+        cast(active_days_30d as bigint) as active_days_30d,
+        cast(events_30d as bigint) as events_30d,
+        cast(events_prev_30d as bigint) as events_prev_30d,
+        {{ safe_divide('events_30d - events_prev_30d', 'events_prev_30d') }} as usage_change_ratio,
+        cast(plan_features_used_30d as bigint) as plan_features_used_30d,
+        cast(plan_features_total as bigint) as plan_features_total,
+        {{ safe_divide('plan_features_used_30d', 'plan_features_total') }} as feature_breadth,
+        cast(users_without_login_10d as bigint) as users_without_login_10d,
+        {{ safe_divide('users_without_login_10d', 'users_total') }} as share_users_without_login_10d,
+        cast(days_since_admin_login as bigint) as days_since_admin_login,
+        cast(days_since_touchpoint as bigint) as days_since_touchpoint,
+        cast(days_since_qbr as bigint) as days_since_qbr,
+        cast(tickets_opened_30d as bigint) as tickets_opened_30d,
+        cast(open_tickets as bigint) as open_tickets,
+        cast(urgent_or_escalated_tickets_30d as bigint) as urgent_or_escalated_tickets_30d,
+        cast(median_first_response_hours_30d as double precision) as median_first_response_hours_30d,
+        {{ safe_divide('csat_score_sum_90d', 'csat_responses_90d') }} as avg_csat_90d,
+        {{ safe_divide('100 * (nps_promoters_180d - nps_detractors_180d)', 'nps_responses_180d') }} as nps_180d,
+        cast(nps_responses_180d as bigint) as nps_responses_180d,
+        has_signal_inactive_users,
+        has_signal_no_qbr,
+        has_signal_usage_drop,
+        has_signal_no_touchpoint,
+        has_signal_no_admin_login,
+        cast(
+            case when has_signal_inactive_users then 1 else 0 end
+            + case when has_signal_no_qbr then 1 else 0 end
+            + case when has_signal_usage_drop then 1 else 0 end
+            + case when has_signal_no_touchpoint then 1 else 0 end
+            + case when has_signal_no_admin_login then 1 else 0 end
+            as bigint
+        ) as disengagement_signal_count
+    from signals
+
+)
+
+select * from final
