@@ -19,5 +19,7 @@
         "insert into " ~ log_relation ~ " values (cast('" ~ bounds['start'] ~ "' as date), cast('"
         ~ bounds['end'] ~ "' as date), '" ~ invocation_id ~ "')"
     ) -%}
+    {#- hooks run in a transaction that dbt rolls back at the end: keep the log -#}
+    {%- do adapter.commit() -%}
     {{ return('') }}
 {% endmacro %}
