@@ -36,6 +36,7 @@ USE_CASES = {
     "retail": ("inventory_planning", "customer_analytics"),
 }
 NEAR_FLOOR_HEALTH_PENALTY = 0.7  # logit units off the baseline health of accounts near a tier floor
+FEATURE_ADOPTION = np.array([1.0, 0.92, 0.75, 0.65, 0.60])  # chance an account adopts f1..f5 (if in its plan)
 TRIAL_SHARE = 0.25  # accounts that start with a trial
 TRIAL_DAYS = np.array([14, 30])
 TRIAL_CONVERSION_BASE = 0.55  # conversion probability = base + span * health at trial end
@@ -66,6 +67,7 @@ class Accounts:
     seats_known: np.ndarray  # bool: the billing system records seats for this account
     trial_days: np.ndarray  # 0 = no trial
     trial_mrr_quoted: np.ndarray  # bool: the trial period shows the quoted MRR (else 0)
+    adopted_features: np.ndarray  # bool [account, feature]: features its users take up
 
     @property
     def created_seconds(self) -> np.ndarray:
@@ -205,4 +207,5 @@ def build_accounts(streams: Streams, calendar: Calendar, n: int) -> Accounts:
         seats_known=rng.random(n) >= 0.08,
         trial_days=np.where(rng.random(n) < TRIAL_SHARE, TRIAL_DAYS[rng.integers(0, 2, n)], 0),
         trial_mrr_quoted=rng.random(n) < 0.30,
+        adopted_features=rng.random((n, FEATURE_ADOPTION.size)) < FEATURE_ADOPTION,
     )

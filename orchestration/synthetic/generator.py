@@ -142,9 +142,7 @@ def _labels(values: tuple[str, ...], index: np.ndarray) -> pa.Array:
 def _accounts_columns(streams: Streams, calendar: Calendar, accs: Accounts) -> dict[str, pa.Array]:
     rng = streams.get("accounts_updated")
     created = accs.created_seconds
-    updated = created + (
-        rng.random(accs.n) * (calendar.end_seconds - calendar.start_epoch_day * SECONDS_PER_DAY - created)
-    ).astype(np.int64)
+    updated = created + (rng.random(accs.n) * (calendar.last_second - created)).astype(np.int64)
     return {
         "account_id": output.texts(accs.ids),
         "account_name": output.texts(accs.name),

@@ -18,7 +18,7 @@ from orchestration.synthetic.world import SECONDS_PER_DAY, Calendar, Streams, wi
 USERS_PER_SEAT = (0.35, 0.8)  # users created per licensed seat (uniform range)
 MAX_USERS = 250
 ROLE_ACTIVITY = np.array([1.15, 1.0, 0.55, 1.0])  # activity multiplier by role (admin ... user)
-DORMANT_SHARE, DORMANT_ACTIVITY = 0.12, 0.08  # users who almost never log in
+DORMANT_SHARE, DORMANT_ACTIVITY = 0.10, 0.08  # users who almost never log in
 RANDOM_DEACTIVATION_SHARE = 0.07
 CHURN_DEACTIVATION_SHARE = 0.70
 
@@ -105,7 +105,7 @@ def build_users(streams: Streams, calendar: Calendar, accounts: Accounts, histor
     deactivated_day = np.minimum(np.minimum(random_leave, churn_leave), never)
     deactivated_day = np.where(deactivated_day <= created_day, never, deactivated_day)
 
-    activity = rng.beta(2.2, 1.8, n) * ROLE_ACTIVITY[role]
+    activity = rng.beta(2.5, 1.5, n) * ROLE_ACTIVITY[role]
     activity = np.where(rng.random(n) < DORMANT_SHARE, activity * DORMANT_ACTIVITY, activity)
     return Users(
         account=account,

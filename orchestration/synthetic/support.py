@@ -52,12 +52,8 @@ def build_tickets(
     responded = opened + np.round(response_hours * 3600).astype(np.int64)
     resolution_hours = rng.lognormal(np.log(RESOLUTION_MEDIAN_HOURS[priority]), 1.0) * (1 + sick)
     resolved = responded + np.round(resolution_hours * 3600).astype(np.int64)
-    no_response = (rng.random(n) < NEVER_RESPONDED_SHARE) | (responded > calendar.days * SECONDS_PER_DAY - 1)
-    no_resolution = (
-        no_response
-        | (rng.random(n) < NEVER_RESOLVED_SHARE)
-        | (resolved > calendar.days * SECONDS_PER_DAY - 1)
-    )
+    no_response = (rng.random(n) < NEVER_RESPONDED_SHARE) | (responded > calendar.last_second)
+    no_resolution = no_response | (rng.random(n) < NEVER_RESOLVED_SHARE) | (resolved > calendar.last_second)
 
     csat = np.clip(
         np.round(1 + 4 * (0.3 + 0.65 * (1 - sick)) + rng.normal(0, 0.8, n) - 0.8 * escalated), 1, 5

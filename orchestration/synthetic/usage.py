@@ -4,7 +4,7 @@ Two levels, both vectorised: first whether an account works with the product on 
 industry's rhythm: weekdays for technology and sales, a few days a month with a summer lull
 for education; scaled by health), then which of its users are active that day (their own
 propensity, scaled by health). An active user-day has one or more sessions, each a `login`
-and some feature events (mostly features of the account's plan; fewer distinct features when
+and some feature events (mostly the plan's features the account has adopted; fewer when
 unhealthy). Each row is a session's login or its use of one feature, with a `quantity`.
 """
 
@@ -33,11 +33,12 @@ from orchestration.synthetic.world import (
 WEEKDAY_RATE = np.array([0.16, 0.95, 0.95, 0.75, 0.70, 0.65, 0.70])
 WEEKEND_RATE = np.array([0.01, 0.12, 0.08, 0.05, 0.25, 0.45, 0.10])
 SUMMER_FACTOR = np.array([0.15, 1.0, 0.9, 0.9, 1.0, 1.0, 1.0])
-PARTICIPATION = np.array([0.55, 0.60, 0.65, 0.45, 0.40, 0.40, 0.45])
+PARTICIPATION = np.array([0.60, 0.75, 0.80, 0.60, 0.55, 0.55, 0.60])
 SUMMER_MONTHS = (7, 8)
 FEATURE_USE = np.array([0.75, 0.50, 0.40, 0.30, 0.25])  # chance an active user uses f1..f5
-OUT_OF_PLAN_FACTOR = 0.01  # features outside the plan are rarely seen (trials, legacy access)
-SESSIONS_EXTRA = 1.2  # sessions per active user-day = 1 + Poisson(this * health)
+# Features outside the plan, or in the plan but not adopted by the account, are rarely seen.
+OUT_OF_PLAN_FACTOR, NOT_ADOPTED_FACTOR = 0.002, 0.003
+SESSIONS_EXTRA = 0.8  # sessions per active user-day = 1 + Poisson(this * health)
 NULL_USER_SHARE = 0.005  # events from API keys, without a user
 NULL_QUANTITY_SHARE = 0.01
 CELLS_PER_CHUNK = 4_000_000  # user-days evaluated at once (bounds memory)
@@ -98,9 +99,9 @@ def _chunk(
     lower = np.where(day == users.created_day[user], users.created_second[user], 0)
     start = seconds_in_day(rng, user.size, accounts.center_hour[account], 2.5, lower)
     in_plan = PLAN_FEATURE_MASK[history.plan[account, day]]
-    p_feature = (
-        FEATURE_USE[None, :] * np.where(in_plan, 1.0, OUT_OF_PLAN_FACTOR) * (0.35 + 0.65 * health)[:, None]
-    )
+    adopted = accounts.adopted_features[account]
+    factor = np.where(in_plan, np.where(adopted, 1.0, NOT_ADOPTED_FACTOR), OUT_OF_PLAN_FACTOR)
+    p_feature = FEATURE_USE[None, :] * factor * (0.2 + 0.8 * health**2)[:, None]
     hit_row, hit_feature = np.nonzero(rng.random(p_feature.shape, dtype=np.float32) < p_feature)
 
     # One login per session, then its feature events within the next hour (same day).

@@ -64,14 +64,10 @@ class Calendar:
         """Calendar month 1..12 of every day index."""
         return self.epoch_days().astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12 + 1
 
-    def day_start_seconds(self, day_index: np.ndarray) -> np.ndarray:
-        """Epoch seconds of 00:00 UTC of each day index."""
-        return (self.start_epoch_day + np.asarray(day_index, dtype=np.int64)) * SECONDS_PER_DAY
-
     @property
-    def end_seconds(self) -> int:
-        """Epoch seconds of the last second of the last day (nothing is generated after it)."""
-        return (self.start_epoch_day + self.days) * SECONDS_PER_DAY - 1
+    def last_second(self) -> int:
+        """Seconds from the start to the last second of the last day (nothing happens after it)."""
+        return self.days * SECONDS_PER_DAY - 1
 
 
 @dataclass
