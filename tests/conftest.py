@@ -1,0 +1,39 @@
+"""Shared pytest fixtures.
+
+Tests never touch the project's `./data`, `./target` or `./logs`: a test that loads or builds
+anything asks for `isolated_env`, which points every path setting at its own tmp folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from orchestration import rules, settings
+
+
+@pytest.fixture
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point CS_DATA_DIR (so landing, warehouse and serving paths) and dbt's dirs at tmp; yield it."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("CS_DATA_DIR", str(data))
+    for var in ("CS_LANDING_DIR", "CS_WAREHOUSE_PATH", "CS_SERVING_PATH", "CS_REPORTING_CURRENCY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    monkeypatch.setenv("DO_NOT_TRACK", "1")
+    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    # dbt vars may read env vars (reporting_currency does): render them again under this env.
+    rules.dbt_vars.cache_clear()
+    yield data
+    rules.dbt_vars.cache_clear()
+
+
+@pytest.fixture
+def landing(isolated_env: Path) -> Path:
+    """An empty landing folder at `settings.landing_dir()`."""
+    path = settings.landing_dir()
+    path.mkdir(parents=True)
+    return path
