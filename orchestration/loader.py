@@ -696,13 +696,17 @@ def load(
     target: "duckdb" (the warehouse file, default `settings.warehouse_path()`) or "postgres"
         (connection from the CS_PG_* environment variables).
     warehouse_path: the DuckDB file for target "duckdb".
-    loaded_at: the load timestamp (naive UTC; default now), used for the "in the future" rules
-        and stamped on the rejects.
+    loaded_at: the load timestamp (naive = UTC; default now, to the second), used for the "in the
+        future" rules and stamped on the rejects.
     max_rejected_pct: the too-broken limit (default: dbt var `raw_max_rejected_pct`).
     Raises `LandingError` when the folder cannot be loaded; nothing is written then.
     """
     landing_dir = Path(landing).expanduser().resolve() if landing is not None else settings.landing_dir()
-    stamp = (loaded_at or datetime.now(timezone.utc).replace(tzinfo=None)).replace(microsecond=0)
+    if not landing_dir.is_dir():  # before opening (and creating) the warehouse
+        raise LandingError(f"landing folder {landing_dir} does not exist")
+    stamp = (loaded_at or datetime.now(timezone.utc)).replace(microsecond=0)
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)
     limit = float(max_rejected_pct if max_rejected_pct is not None else rules.var("raw_max_rejected_pct"))
     if target == "duckdb":
         con = warehouse.connect_duckdb(warehouse_path)

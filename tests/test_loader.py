@@ -500,6 +500,7 @@ def test_a_missing_required_table_is_a_clear_error(landing: Path) -> None:
 def test_a_missing_landing_folder_is_a_clear_error(isolated_env: Path) -> None:
     with pytest.raises(loader.LandingError, match="does not exist"):
         run(isolated_env / "nowhere")
+    assert not settings.warehouse_path().exists()
 
 
 def test_a_missing_optional_table_loads_empty(landing: Path) -> None:
