@@ -1,0 +1,81 @@
+{#-
+    The daily segment assignments unpivoted: one row per account, as-of day and segment type
+    (arr_tier, lifecycle_stage, health_band, vertical, risk) with the value the account held.
+    The one definition of a segment value that memberships, transitions and segment analytics
+    share.
+-#}
+
+with
+
+account_segments_daily as (
+
+    select * from {{ ref('account_segments_daily') }}
+
+),
+
+health_bands as (
+
+    select * from {{ ref('health_bands') }}
+
+),
+
+final as (
+
+    select
+        account_id,
+        as_of_date,
+        'arr_tier' as segment_type,
+        arr_tier as segment_value,
+        cast(tier_rank as double precision) as segment_rank,
+        tier_reason as segment_reason
+    from account_segments_daily
+
+    union all
+
+    select
+        account_id,
+        as_of_date,
+        'lifecycle_stage' as segment_type,
+        lifecycle_stage as segment_value,
+        cast(null as double precision) as segment_rank,
+        cast(null as varchar) as segment_reason
+    from account_segments_daily
+
+    union all
+
+    select
+        account_segments_daily.account_id,
+        account_segments_daily.as_of_date,
+        'health_band' as segment_type,
+        coalesce(account_segments_daily.health_band, 'unknown') as segment_value,
+        cast(health_bands.band_rank as double precision) as segment_rank,
+        cast(null as varchar) as segment_reason
+    from account_segments_daily
+    left join health_bands
+        on account_segments_daily.health_band = health_bands.health_band
+
+    union all
+
+    select
+        account_id,
+        as_of_date,
+        'vertical' as segment_type,
+        vertical as segment_value,
+        cast(null as double precision) as segment_rank,
+        cast(null as varchar) as segment_reason
+    from account_segments_daily
+
+    union all
+
+    select
+        account_id,
+        as_of_date,
+        'risk' as segment_type,
+        case when is_at_risk then 'at_risk' else 'not_at_risk' end as segment_value,
+        cast(null as double precision) as segment_rank,
+        cast(null as varchar) as segment_reason
+    from account_segments_daily
+
+)
+
+select * from final

@@ -1,0 +1,143 @@
+{#-
+    Segment analytics per calendar month, segment type and value (SPEC section 4), from
+    mrr_movements and the daily segments. An account counts in the value it held at the start of
+    the month (on the day before its first day, when the month before was measured), or, when it
+    is new or reactivated in the month (or its start day was not computed), in the value it holds
+    on the month's measuring day. ARR flows are 12 x the month's MRR movements; reactivations
+    count as new ARR. Rebuilt on every run.
+-#}
+
+with
+
+mrr_movements as (
+
+    select * from {{ ref('mrr_movements') }}
+
+),
+
+memberships_daily as (
+
+    select * from {{ ref('int_segments__memberships_daily') }}
+
+),
+
+account_segments_daily as (
+
+    select * from {{ ref('account_segments_daily') }}
+
+),
+
+coverage_models as (
+
+    select * from {{ ref('coverage_models') }}
+
+),
+
+movements as (
+
+    select
+        *,
+        {{ add_days('month', -1) }} as start_day,
+        movement in ('new', 'reactivation') as is_counted_at_end
+    from mrr_movements
+
+),
+
+-- the day each account counts on in each month: the start, or the month's measuring day
+counted_days as (
+
+    select
+        movements.*,
+        case
+            when not movements.is_counted_at_end and start_segments.account_id is not null
+                then movements.start_day
+            else movements.measured_on
+        end as counted_on
+    from movements
+    left join account_segments_daily as start_segments
+        on movements.account_id = start_segments.account_id
+        and movements.start_day = start_segments.as_of_date
+
+),
+
+-- one row per account, month and segment type, with the value it counts in and the share of a
+-- CSM it takes: 1 / the tier's own ratio for a tier (accounts / the tier's ratio, SPEC), 1 / the
+-- ratio it is served with (at-risk boost included) for the other types
+account_months as (
+
+    select
+        counted_days.month,
+        counted_days.account_id,
+        counted_days.previous_mrr,
+        counted_days.mrr,
+        counted_days.mrr_change,
+        counted_days.movement,
+        coalesce(memberships_daily.segment_type, segment_types.segment_type) as segment_type,
+        coalesce(memberships_daily.segment_value, 'unknown') as segment_value,
+        account_segments_daily.csm_owner,
+        {{ safe_divide('1', "case when coalesce(memberships_daily.segment_type, segment_types.segment_type) = 'arr_tier' then coverage_models.csm_ratio else account_segments_daily.csm_ratio end") }} as csm_share
+    from counted_days
+    cross join (
+        select distinct segment_type from memberships_daily
+    ) as segment_types
+    left join memberships_daily
+        on counted_days.account_id = memberships_daily.account_id
+        and counted_days.counted_on = memberships_daily.as_of_date
+        and segment_types.segment_type = memberships_daily.segment_type
+    left join account_segments_daily
+        on counted_days.account_id = account_segments_daily.account_id
+        and counted_days.counted_on = account_segments_daily.as_of_date
+    left join coverage_models
+        on memberships_daily.segment_type = 'arr_tier'
+        and memberships_daily.segment_value = coverage_models.tier_name
+
+),
+
+summarised as (
+
+    select
+        month,
+        segment_type,
+        segment_value,
+        count(*) as accounts,
+        sum(case when previous_mrr > 0 then 1 else 0 end) as starting_accounts,
+        sum(case when movement = 'churn' then 1 else 0 end) as churned_accounts,
+        12 * sum(previous_mrr) as starting_arr,
+        12 * sum(mrr) as ending_arr,
+        12 * sum(case when movement in ('new', 'reactivation') then mrr_change else 0 end) as new_arr,
+        12 * sum(case when movement = 'expansion' then mrr_change else 0 end) as expansion_arr,
+        12 * sum(case when movement = 'contraction' then -mrr_change else 0 end) as contraction_arr,
+        12 * sum(case when movement = 'churn' then previous_mrr else 0 end) as churned_arr,
+        sum(csm_share) as csm_load,
+        count(distinct csm_owner) as csms_assigned
+    from account_months
+    group by month, segment_type, segment_value
+
+),
+
+final as (
+
+    select
+        cast(month as date) as month,
+        cast(segment_type as varchar) as segment_type,
+        cast(segment_value as varchar) as segment_value,
+        cast(accounts as bigint) as accounts,
+        cast(starting_accounts as bigint) as starting_accounts,
+        cast(churned_accounts as bigint) as churned_accounts,
+        cast(starting_arr as decimal(18, 2)) as starting_arr,
+        cast(ending_arr as decimal(18, 2)) as ending_arr,
+        cast(new_arr as decimal(18, 2)) as new_arr,
+        cast(expansion_arr as decimal(18, 2)) as expansion_arr,
+        cast(contraction_arr as decimal(18, 2)) as contraction_arr,
+        cast(churned_arr as decimal(18, 2)) as churned_arr,
+        {{ safe_divide('starting_arr - contraction_arr - churned_arr', 'starting_arr') }} as grr,
+        {{ safe_divide('starting_arr + expansion_arr - contraction_arr - churned_arr', 'starting_arr') }} as nrr,
+        {{ safe_divide('churned_accounts', 'starting_accounts') }} as logo_churn_rate,
+        -- rounded to a millionth first, so float noise in the sum of 1/ratio shares adds no CSM
+        cast(ceil(round(csm_load * 1000000) / 1000000) as bigint) as csms_required,
+        cast(csms_assigned as bigint) as csms_assigned
+    from summarised
+
+)
+
+select * from final

@@ -1,0 +1,101 @@
+{#-
+    Segment transitions (SPEC section 4): one row per account, segment type and as-of day on
+    which the value differs from the account's previous computed day, with the direction and the
+    rule that moved it. Rebuilt from the daily history on every run, so a backfilled day shows
+    up in its place.
+-#}
+
+with
+
+memberships_daily as (
+
+    select * from {{ ref('int_segments__memberships_daily') }}
+
+),
+
+with_previous as (
+
+    select
+        *,
+        lag(segment_value) over account_type_days as from_value,
+        lag(segment_rank) over account_type_days as from_rank,
+        lag(segment_reason) over account_type_days as from_reason
+    from memberships_daily
+    window account_type_days as (partition by account_id, segment_type order by as_of_date)
+
+),
+
+changes as (
+
+    select *
+    from with_previous
+    where from_value is not null
+        and from_value <> segment_value
+
+),
+
+-- ordered types (tier rank, band rank) move up or down; the others, and to or from unknown, sideways
+directed as (
+
+    select
+        *,
+        case
+            when segment_rank > from_rank then 'up'
+            when segment_rank < from_rank then 'down'
+            else 'lateral'
+        end as direction
+    from changes
+
+),
+
+-- the rule that moved the value
+triggered as (
+
+    select
+        *,
+        case
+            when segment_type = 'arr_tier' and direction = 'up' then
+                case segment_reason
+                    when 'potential_arr' then 'potential_arr_override'
+                    when 'reference_account' then 'reference_override'
+                    else 'arr_above_floor'
+                end
+            when segment_type = 'arr_tier' then
+                case from_reason
+                    when 'downgrade_grace' then 'grace_period_elapsed'
+                    when 'potential_arr' then 'override_ended'
+                    when 'reference_account' then 'override_ended'
+                    else 'arr_below_floor'
+                end
+            when segment_type = 'lifecycle_stage' then
+                case
+                    when segment_value = 'churned' then 'churned'
+                    when from_value = 'churned' then 'reactivated'
+                    when from_value = 'onboarding' then 'onboarding_completed'
+                    when segment_value = 'renewal' then 'renewal_window_opened'
+                    when from_value = 'renewal' then 'renewal_window_closed'
+                end
+            when segment_type = 'health_band' then 'health_band_changed'
+            when segment_type = 'vertical' then 'industry_changed'
+            when segment_type = 'risk' then
+                case when segment_value = 'at_risk' then 'risk_rule_fired' else 'risk_cleared' end
+        end as trigger_rule
+    from directed
+
+),
+
+final as (
+
+    select
+        cast(account_id as varchar) as account_id,
+        cast(as_of_date as date) as effective_date,
+        cast(segment_type as varchar) as segment_type,
+        cast(from_value as varchar) as from_value,
+        cast(segment_value as varchar) as to_value,
+        cast(direction as varchar) as direction,
+        cast(trigger_rule as varchar) as trigger
+    from triggered
+
+)
+
+select * from final
