@@ -1,7 +1,8 @@
 {#-
     The health components and their metrics, in the fixed component order that also breaks ties
     of `primary_risk_driver` (usage first). A metric is a column of int_health__component_scores'
-    `metrics` CTE (an account_features_daily column, or one derived there); `better` says which
+    `metrics` CTE (an account_features_daily column, or one derived there: the quarter metrics
+    `*_90d` and `mrr_change_ratio_90d`); `better` says which
     way is healthy. Seed `health_metric_targets` gives each profile's floor, target and weight of
     these metrics (a data test checks that it names only these pairs, in this direction).
 -#}
@@ -9,11 +10,14 @@
     {{ return([
         {'name': 'usage', 'metrics': [
             {'name': 'active_days_30d', 'better': 'higher'},
+            {'name': 'active_days_90d', 'better': 'higher'},
             {'name': 'usage_change_ratio', 'better': 'higher'},
         ]},
         {'name': 'adoption', 'metrics': [
             {'name': 'seat_utilization', 'better': 'higher'},
+            {'name': 'seat_utilization_peak_90d', 'better': 'higher'},
             {'name': 'feature_breadth', 'better': 'higher'},
+            {'name': 'feature_breadth_peak_90d', 'better': 'higher'},
         ]},
         {'name': 'engagement', 'metrics': [
             {'name': 'days_since_admin_login', 'better': 'lower'},

@@ -6,10 +6,18 @@
     A metric is null (no data) when the feature is null: no NPS answer, no ticket with CSAT, no
     touchpoint or QBR ever, no MRR 90 days ago; "never" is not scored as "long ago", because
     accounts without a CSM programme never get a QBR. The profile follows the plan of the day.
+
+    Seasonal use (a school in summer) looks dead in one 30-day window, so quarter metrics are
+    derived from D's activity window and the two before it (D-30, D-60 by default), read from
+    the features of those days: active days in the quarter (the windows do not overlap, so their
+    sum is exact) and the peak 30-day seat utilization and feature breadth. A profile scores the
+    30-day or the quarter metrics (weight 0 for the others). Before the first subscription start
+    there is no row: no activity.
     A view over every day: account_health_daily reads the days it computes.
 -#}
 
 {%- set components = health_components() %}
+{%- set window_days = var('activity_window_days') %}
 {%- set metrics = [] %}
 {%- for component in components %}
     {%- do metrics.extend(component.metrics | map(attribute='name')) %}
@@ -41,27 +49,53 @@ metric_targets as (
 
 ),
 
--- the scored metrics of each account-day; the MRR trend as a ratio, comparable across sizes
-metrics as (
+-- the two activity windows before D's: with D's they make a quarter
+earlier_windows as (
 
     select
         account_id,
         as_of_date,
-        plan,
         active_days_30d,
-        usage_change_ratio,
         seat_utilization,
-        feature_breadth,
-        days_since_admin_login,
-        days_since_touchpoint,
-        days_since_qbr,
-        tickets_opened_30d,
-        urgent_or_escalated_tickets_30d,
-        avg_csat_90d,
-        nps_180d,
-        past_due_invoices,
-        {{ safe_divide('mrr_change_90d', 'mrr_90d_ago') }} as mrr_change_ratio_90d
+        feature_breadth
     from features
+
+),
+
+-- the scored metrics of each account-day; the MRR trend as a ratio, comparable across sizes
+metrics as (
+
+    select
+        features.account_id,
+        features.as_of_date,
+        features.plan,
+        features.active_days_30d,
+        features.active_days_30d
+            + coalesce(previous_window.active_days_30d, 0)
+            + coalesce(window_before.active_days_30d, 0) as active_days_90d,
+        features.usage_change_ratio,
+        features.seat_utilization,
+        greatest(features.seat_utilization, previous_window.seat_utilization, window_before.seat_utilization)
+            as seat_utilization_peak_90d,
+        features.feature_breadth,
+        greatest(features.feature_breadth, previous_window.feature_breadth, window_before.feature_breadth)
+            as feature_breadth_peak_90d,
+        features.days_since_admin_login,
+        features.days_since_touchpoint,
+        features.days_since_qbr,
+        features.tickets_opened_30d,
+        features.urgent_or_escalated_tickets_30d,
+        features.avg_csat_90d,
+        features.nps_180d,
+        features.past_due_invoices,
+        {{ safe_divide('features.mrr_change_90d', 'features.mrr_90d_ago') }} as mrr_change_ratio_90d
+    from features
+    left join earlier_windows as previous_window
+        on features.account_id = previous_window.account_id
+        and previous_window.as_of_date = {{ add_days('features.as_of_date', -window_days) }}
+    left join earlier_windows as window_before
+        on features.account_id = window_before.account_id
+        and window_before.as_of_date = {{ add_days('features.as_of_date', -2 * window_days) }}
 
 ),
 

@@ -53,7 +53,7 @@ scored_days as (
         health_profile,
         {%- for component in components %}
         {{ component.name }}_weight,
-        cast({{ component.name }}_score as decimal(5, 2)) as {{ component.name }}_score{{ ',' if not loop.last }}
+        {{ health_decimal(component.name ~ '_score', 5, 2) }} as {{ component.name }}_score{{ ',' if not loop.last }}
         {%- endfor %}
     from component_scores
     where as_of_date >= {{ add_days(first_day, -lookback_days) }}
@@ -66,12 +66,12 @@ health_scores as (
 
     select
         *,
-        cast(
-            {{ health_weight_with_data(component_pairs) }}
-            / nullif({% for component in components %}{{ component.name }}_weight{{ ' + ' if not loop.last }}{% endfor %}, 0)
-            as decimal(5, 4)
-        ) as health_coverage,
-        cast({{ health_weighted_mean(component_pairs) }} as decimal(5, 2)) as health_score
+        {{ health_decimal(
+            health_weight_with_data(component_pairs)
+            ~ ' / nullif(' ~ (component_pairs | map('last') | join(' + ')) ~ ', 0)',
+            5, 4
+        ) }} as health_coverage,
+        {{ health_decimal(health_weighted_mean(component_pairs), 5, 2) }} as health_score
     from scored_days
 
 ),
