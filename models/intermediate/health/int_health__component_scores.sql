@@ -12,7 +12,8 @@
     the features of those days: active days in the quarter (the windows do not overlap, so their
     sum is exact) and the peak 30-day seat utilization and feature breadth. A profile scores the
     30-day or the quarter metrics (weight 0 for the others). Before the first subscription start
-    there is no row: no activity.
+    there is no row: no activity. Active days of an account younger than the window are scaled to
+    the window (judged on the days it has had), so a new account is not red for being new.
     A view over every day: account_health_daily reads the days it computes.
 -#}
 
@@ -27,7 +28,10 @@ with
 
 features as (
 
-    select * from {{ ref('account_features_daily') }}
+    select
+        *,
+        {{ dbt.datediff('first_started_on', 'as_of_date', 'day') }} as days_since_first_start
+    from {{ ref('account_features_daily') }}
 
 ),
 
@@ -69,10 +73,15 @@ metrics as (
         features.account_id,
         features.as_of_date,
         features.plan,
-        features.active_days_30d,
-        features.active_days_30d
+        -- an account younger than a window is judged on the days it has had (6 in 10 = 18 in 30)
+        features.active_days_30d * {{ window_days }}
+            / least({{ window_days }}, features.days_since_first_start + 1) as active_days_30d,
+        (
+            features.active_days_30d
             + coalesce(previous_window.active_days_30d, 0)
-            + coalesce(window_before.active_days_30d, 0) as active_days_90d,
+            + coalesce(window_before.active_days_30d, 0)
+        ) * {{ 3 * window_days }}
+            / least({{ 3 * window_days }}, features.days_since_first_start + 1) as active_days_90d,
         features.usage_change_ratio,
         features.seat_utilization,
         greatest(features.seat_utilization, previous_window.seat_utilization, window_before.seat_utilization)
