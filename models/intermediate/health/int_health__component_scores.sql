@@ -74,14 +74,15 @@ metrics as (
         features.as_of_date,
         features.plan,
         -- an account younger than a window is judged on the days it has had (6 in 10 = 18 in 30)
-        features.active_days_30d * {{ window_days }}
-            / least({{ window_days }}, features.days_since_first_start + 1) as active_days_30d,
-        (
-            features.active_days_30d
-            + coalesce(previous_window.active_days_30d, 0)
-            + coalesce(window_before.active_days_30d, 0)
-        ) * {{ 3 * window_days }}
-            / least({{ 3 * window_days }}, features.days_since_first_start + 1) as active_days_90d,
+        {{ safe_divide(
+            'features.active_days_30d * ' ~ window_days,
+            'least(' ~ window_days ~ ', features.days_since_first_start + 1)'
+        ) }} as active_days_30d,
+        {{ safe_divide(
+            '(features.active_days_30d + coalesce(previous_window.active_days_30d, 0)'
+                ~ ' + coalesce(window_before.active_days_30d, 0)) * ' ~ 3 * window_days,
+            'least(' ~ 3 * window_days ~ ', features.days_since_first_start + 1)'
+        ) }} as active_days_90d,
         features.usage_change_ratio,
         features.seat_utilization,
         greatest(features.seat_utilization, previous_window.seat_utilization, window_before.seat_utilization)
