@@ -52,6 +52,16 @@ def postgres_settings() -> dict[str, str | int]:
     }
 
 
+def postgres_serving_database() -> str:
+    """The PostgreSQL database BI tools read (schema `marts`), on the warehouse's server."""
+    return os.environ.get("CS_PG_SERVING_DATABASE", f"{postgres_settings()['dbname']}_serving")
+
+
+def postgres_bi_role() -> tuple[str, str | None]:
+    """Name and password (None: leave it as it is) of the read-only PostgreSQL role for BI tools."""
+    return os.environ.get("CS_PG_BI_ROLE", "cs_bi_reader"), os.environ.get("CS_PG_BI_PASSWORD")
+
+
 def dbt_target_path() -> Path:
     """dbt's target folder (manifest, artifacts); dbt's own DBT_TARGET_PATH, relative to the project."""
     value = os.environ.get("DBT_TARGET_PATH")

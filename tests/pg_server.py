@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,6 +196,15 @@ def start_server() -> PostgresServer:
         server.stop()
         raise
     return server
+
+
+def server_fixture() -> Iterator[PostgresServer]:
+    """Body of a pytest fixture: a cluster for the fixture's scope."""
+    server = start_server()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

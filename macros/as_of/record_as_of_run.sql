@@ -15,10 +15,10 @@
     {%- if adapter.get_relation(database=target.database, schema='ops', identifier='as_of_runs') is none -%}
         {%- do run_query("create table " ~ log_relation ~ " (as_of_start date, as_of_end date, invocation_id " ~ dbt.type_string() ~ ")") -%}
     {%- endif -%}
-    {%- do run_query(
-        "insert into " ~ log_relation ~ " values (cast('" ~ bounds['start'] ~ "' as date), cast('"
-        ~ bounds['end'] ~ "' as date), '" ~ invocation_id ~ "')"
-    ) -%}
+    {#- auto_begin: a transaction dbt knows is open on every adapter, so the commit below works -#}
+    {%- call statement('record_as_of_run', auto_begin=true) -%}
+        insert into {{ log_relation }} values (cast('{{ bounds['start'] }}' as date), cast('{{ bounds['end'] }}' as date), '{{ invocation_id }}')
+    {%- endcall -%}
     {#- hooks run in a transaction that dbt rolls back at the end: keep the log -#}
     {%- do adapter.commit() -%}
     {{ return('') }}

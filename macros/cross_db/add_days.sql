@@ -8,6 +8,7 @@
     ({{ date_expression }} + cast({{ days }} as integer))
 {%- endmacro %}
 
+{#- Spark: date_add takes an int (dbt.generate_series yields doubles there). -#}
 {% macro spark__add_days(date_expression, days) -%}
-    date_add({{ date_expression }}, {{ days }})
+    date_add({{ date_expression }}, cast({{ days }} as int))
 {%- endmacro %}
