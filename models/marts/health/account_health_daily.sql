@@ -29,6 +29,15 @@
 {%- for component in components %}
     {%- do component_pairs.append([component.name ~ '_score', component.name ~ '_weight']) %}
 {%- endfor %}
+{#- the driver: the first component, in the fixed order, that loses the most points -#}
+{%- set driver_cases %}
+    case
+        when drivers.health_score is null or drivers.max_points_lost = 0 then null
+        {%- for component in components %}
+        when drivers.{{ component.name }}_points_lost = drivers.max_points_lost then '{{ component.name }}'
+        {%- endfor %}
+    end
+{%- endset %}
 
 with
 
@@ -116,29 +125,22 @@ drivers as (
 
 ),
 
--- the run's days with their band, the score of the lookback day and the driver
+-- the run's days with their band, the score of the lookback day and the driver (dbt.cast
+-- spells the contract's types the Spark way there)
 final as (
 
     select
-        cast(drivers.account_id as varchar) as account_id,
+        {{ dbt.cast('drivers.account_id', 'varchar') }} as account_id,
         cast(drivers.as_of_date as date) as as_of_date,
-        cast(drivers.health_profile as varchar) as health_profile,
+        {{ dbt.cast('drivers.health_profile', 'varchar') }} as health_profile,
         {%- for component in components %}
         drivers.{{ component.name }}_score,
         {%- endfor %}
         drivers.health_coverage,
         drivers.health_score,
-        cast(band_ranges.health_band as varchar) as health_band,
+        {{ dbt.cast('band_ranges.health_band', 'varchar') }} as health_band,
         cast(drivers.health_score - lookback.health_score as decimal(6, 2)) as health_score_change_30d,
-        cast(
-            case
-                when drivers.health_score is null or drivers.max_points_lost = 0 then null
-                {%- for component in components %}
-                when drivers.{{ component.name }}_points_lost = drivers.max_points_lost then '{{ component.name }}'
-                {%- endfor %}
-            end
-            as varchar
-        ) as primary_risk_driver
+        {{ dbt.cast(driver_cases, 'varchar') }} as primary_risk_driver
     from drivers
     left join band_ranges
         on drivers.health_score >= band_ranges.min_score

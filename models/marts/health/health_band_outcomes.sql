@@ -138,24 +138,23 @@ snapshot_bands as (
 
 ),
 
+-- the contract's types (dbt.cast spells varchar and double precision the Spark way there)
 final as (
 
     select
         cast(snapshot_bands.snapshot_date as date) as snapshot_date,
-        cast(snapshot_bands.health_band as varchar) as health_band,
+        {{ dbt.cast('snapshot_bands.health_band', 'varchar') }} as health_band,
         cast(snapshot_bands.band_rank as integer) as band_rank,
         cast(coalesce(band_outcomes.accounts, 0) as bigint) as accounts,
         cast(
             case when snapshot_bands.is_complete then coalesce(band_outcomes.churned_accounts, 0) end
             as bigint
         ) as churned_within_90d,
-        cast(
-            case
-                when snapshot_bands.is_complete
-                    then {{ safe_divide('coalesce(band_outcomes.churned_accounts, 0)', 'band_outcomes.accounts') }}
-            end
-            as double precision
-        ) as churn_rate_90d,
+        {{ dbt.cast(
+            'case when snapshot_bands.is_complete then '
+                ~ safe_divide('coalesce(band_outcomes.churned_accounts, 0)', 'band_outcomes.accounts') ~ ' end',
+            'double precision'
+        ) }} as churn_rate_90d,
         cast(snapshot_bands.outcome_window_end as date) as outcome_window_end,
         snapshot_bands.is_complete
     from snapshot_bands
