@@ -12,16 +12,22 @@
     the features of those days: active days in the quarter (the windows do not overlap, so their
     sum is exact) and the peak 30-day seat utilization and feature breadth. A profile scores the
     30-day or the quarter metrics (weight 0 for the others). Before the first subscription start
-    there is no row: no activity. Active days of an account younger than the window are scaled to
-    the window (judged on the days it has had), so a new account is not red for being new.
+    there is no row: no activity. Usage and adoption are no data during an account's first
+    `health_min_history_days` (14) days, and active days of an account younger than the window
+    are then scaled to it (judged on the days it has had): a new account is not red for being new.
     A view over every day: account_health_daily reads the days it computes.
 -#}
 
 {%- set components = health_components() %}
 {%- set window_days = var('activity_window_days') %}
+{%- set min_history_days = var('health_min_history_days') %}
 {%- set metrics = [] %}
+{%- set history_metrics = [] %}
 {%- for component in components %}
     {%- do metrics.extend(component.metrics | map(attribute='name')) %}
+    {%- if component.needs_history %}
+        {%- do history_metrics.extend(component.metrics | map(attribute='name')) %}
+    {%- endif %}
 {%- endfor %}
 
 with
@@ -73,6 +79,7 @@ metrics as (
         features.account_id,
         features.as_of_date,
         features.plan,
+        features.days_since_first_start,
         -- an account younger than a window is judged on the days it has had (6 in 10 = 18 in 30)
         {{ safe_divide(
             'features.active_days_30d * ' ~ window_days,
@@ -109,6 +116,25 @@ metrics as (
 
 ),
 
+-- usage and adoption of an account in its first days are no data: too early to judge (its users
+-- are still being invited); the other components judge it from its first day
+judged_metrics as (
+
+    select
+        account_id,
+        as_of_date,
+        plan,
+        {%- for metric in metrics %}
+        {%- if metric in history_metrics %}
+        case when days_since_first_start >= {{ min_history_days }} then {{ metric }} end as {{ metric }}
+        {%- else %}
+        {{ metric }}
+        {%- endif %}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from metrics
+
+),
+
 -- one row per profile: each metric's floor, target and weight side by side
 metric_parameters as (
 
@@ -129,8 +155,8 @@ metric_parameters as (
 metric_scores as (
 
     select
-        metrics.account_id,
-        metrics.as_of_date,
+        judged_metrics.account_id,
+        judged_metrics.as_of_date,
         account_profiles.health_profile,
         {%- for component in components %}
         profiles.{{ component.name }}_weight,
@@ -138,15 +164,15 @@ metric_scores as (
         {%- for metric in metrics %}
         metric_parameters.{{ metric }}_weight,
         {{ health_metric_score(
-            'metrics.' ~ metric,
+            'judged_metrics.' ~ metric,
             'metric_parameters.' ~ metric ~ '_floor',
             'metric_parameters.' ~ metric ~ '_target'
         ) }} as {{ metric }}_score{{ ',' if not loop.last }}
         {%- endfor %}
-    from metrics
+    from judged_metrics
     left join account_profiles
-        on metrics.account_id = account_profiles.account_id
-        and metrics.plan = account_profiles.plan
+        on judged_metrics.account_id = account_profiles.account_id
+        and judged_metrics.plan = account_profiles.plan
     left join profiles
         on account_profiles.health_profile = profiles.health_profile
     left join metric_parameters

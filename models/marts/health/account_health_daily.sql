@@ -15,9 +15,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['account_id', 'as_of_date'],
         on_schema_change='fail',
+        **incremental_by_day('as_of_date', ['account_id', 'as_of_date']),
     )
 }}
 
