@@ -4,6 +4,12 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Spark lives in its own venv: pyspark breaks the Great Expectations imports of .venv.
+SPARK_VENV := .venv-spark
+SPARK_PY := $(SPARK_VENV)/bin/python
+SPARK_STAMP := $(SPARK_VENV)/.installed
+# apt-get as root, else through sudo (CI runs as root)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
 # Nothing waits on the network: no telemetry from dbt, Dagster or GX.
 export DO_NOT_TRACK := 1
@@ -12,13 +18,14 @@ export GX_ANALYTICS_ENABLED := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: help venv run test dev generate load bench clean
+.PHONY: help venv run test dev generate load bench clean postgres-server java test-spark
 
 help:
 	@echo "make run    - build everything on the demo (or your) landing data through Dagster, check and publish"
 	@echo "make test   - the whole test suite"
 	@echo "make dev    - the Dagster UI on http://127.0.0.1:3000"
 	@echo "make bench  - benchmarks (20,000 accounts x 400 days)"
+	@echo "make test-spark - the project on a local Spark session (its own venv, Java 17)"
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@echo "==> creating $(VENV) and installing pinned dependencies"
@@ -32,8 +39,27 @@ venv: $(STAMP)
 run: $(STAMP)
 	@$(PY) -m orchestration.cli run
 
-test: $(STAMP)
+test: $(STAMP) postgres-server
 	@$(PY) -m pytest
+
+# The tests start a throwaway PostgreSQL cluster (tests/pg_server.py): install the server when missing.
+postgres-server: $(STAMP)
+	@$(PY) tests/pg_server.py --install
+
+java:
+	@command -v java >/dev/null || { echo "==> installing Java 17 for Spark"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; }
+
+$(SPARK_STAMP): requirements-spark.txt constraints.txt
+	@echo "==> creating $(SPARK_VENV) for Spark and installing its pinned dependencies"
+	@test -x $(SPARK_PY) || $(PYTHON) -m venv $(SPARK_VENV)
+	@$(SPARK_PY) -m pip install --quiet --upgrade pip
+	@$(SPARK_PY) -m pip install --quiet -r requirements-spark.txt -c constraints.txt
+	@touch $(SPARK_STAMP)
+
+# dbt build --target spark on a small generated dataset, and the cross-engine macro cases on Spark.
+test-spark: $(SPARK_STAMP) java
+	@$(SPARK_PY) -m pytest tests/test_spark.py tests/test_cross_db_macros.py
 
 dev: $(STAMP)
 	@$(PY) -m orchestration.cli dev

@@ -13,19 +13,24 @@ starts after the commit sees only new ones; no query is shown a mix. It waits at
 readers behind it), then the old schema is dropped, or left for the next publish if still in use.
 A publish that fails before the swap leaves `marts` exactly as it was.
 
+CLI, after a successful `dbt build --target postgres`: `python -m orchestration.postgres_serving
+[TABLE ...]` publishes the public tables (default: all of SPEC section 6) and prints the row counts.
+
 The read-only role for BI tools (CS_PG_BI_ROLE, password CS_PG_BI_PASSWORD) is created here when
 missing: it may connect to the serving database and select from the tables of `marts`, nothing else.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orchestration import settings, warehouse
-from orchestration.project import MARTS_SCHEMA
+from orchestration.project import MARTS_SCHEMA, PUBLIC_TABLES
 
 SERVING_SCHEMA = "marts"  # SPEC section 6: the public tables are in schema `marts` on a server warehouse
 NEXT_SCHEMA = "marts__next"  # filled by a publish, renamed to `marts` by its swap
@@ -181,3 +186,19 @@ def publish(tables: Sequence[str]) -> PublishResult:
     finally:
         source.close()
         serving.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.postgres_serving",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("tables", nargs="*", default=list(PUBLIC_TABLES), help="public tables to publish")
+    args = parser.parse_args(argv)
+    result = publish(args.tables)
+    for table, rows in result.rows.items():
+        print(f"{table:<30} {rows:>12,}")
+    print(f"published {len(result.rows)} tables to {result.database}.{SERVING_SCHEMA}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
