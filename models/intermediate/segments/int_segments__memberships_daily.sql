@@ -26,7 +26,7 @@ final as (
         as_of_date,
         'arr_tier' as segment_type,
         arr_tier as segment_value,
-        cast(tier_rank as double precision) as segment_rank,
+        {{ dbt.cast("tier_rank", "double precision") }} as segment_rank,
         tier_reason as segment_reason
     from account_segments_daily
 
@@ -37,8 +37,8 @@ final as (
         as_of_date,
         'lifecycle_stage' as segment_type,
         lifecycle_stage as segment_value,
-        cast(null as double precision) as segment_rank,
-        cast(null as varchar) as segment_reason
+        {{ dbt.cast("null", "double precision") }} as segment_rank,
+        {{ dbt.cast("null", "varchar") }} as segment_reason
     from account_segments_daily
 
     union all
@@ -48,8 +48,8 @@ final as (
         account_segments_daily.as_of_date,
         'health_band' as segment_type,
         coalesce(account_segments_daily.health_band, 'unknown') as segment_value,
-        cast(health_bands.band_rank as double precision) as segment_rank,
-        cast(null as varchar) as segment_reason
+        {{ dbt.cast("health_bands.band_rank", "double precision") }} as segment_rank,
+        {{ dbt.cast("null", "varchar") }} as segment_reason
     from account_segments_daily
     left join health_bands
         on account_segments_daily.health_band = health_bands.health_band
@@ -61,8 +61,8 @@ final as (
         as_of_date,
         'vertical' as segment_type,
         vertical as segment_value,
-        cast(null as double precision) as segment_rank,
-        cast(null as varchar) as segment_reason
+        {{ dbt.cast("null", "double precision") }} as segment_rank,
+        {{ dbt.cast("null", "varchar") }} as segment_reason
     from account_segments_daily
 
     union all
@@ -72,8 +72,8 @@ final as (
         as_of_date,
         'risk' as segment_type,
         case when is_at_risk then 'at_risk' else 'not_at_risk' end as segment_value,
-        cast(null as double precision) as segment_rank,
-        cast(null as varchar) as segment_reason
+        {{ dbt.cast("null", "double precision") }} as segment_rank,
+        {{ dbt.cast("null", "varchar") }} as segment_reason
     from account_segments_daily
 
 )

@@ -150,7 +150,7 @@ account_overrides as (
         {%- if var('potential_override_enabled') %}
         max(case when revenue_tiers.arr_floor <= accounts.potential_arr then revenue_tiers.tier_rank end) as potential_tier_rank,
         {%- else %}
-        cast(null as integer) as potential_tier_rank,
+        {{ dbt.cast("null", "integer") }} as potential_tier_rank,
         {%- endif %}
         max(
             case

@@ -49,10 +49,10 @@ last_changes as (
 final as (
 
     select
-        cast(latest.account_id as varchar) as account_id,
+        {{ dbt.cast("latest.account_id", "varchar") }} as account_id,
         cast(latest.as_of_date as date) as as_of_date,
-        cast(latest.segment_type as varchar) as segment_type,
-        cast(latest.segment_value as varchar) as segment_value,
+        {{ dbt.cast("latest.segment_type", "varchar") }} as segment_type,
+        {{ dbt.cast("latest.segment_value", "varchar") }} as segment_value,
         cast(coalesce(last_changes.last_changed_on, first_days.first_day) as date) as member_since
     from latest
     inner join first_days

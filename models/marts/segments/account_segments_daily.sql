@@ -7,9 +7,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['account_id', 'as_of_date'],
         on_schema_change='fail',
+        **incremental_by_day('as_of_date', ['account_id', 'as_of_date']),
     )
 }}
 
@@ -182,34 +181,34 @@ coverage as (
 final as (
 
     select
-        cast(account_id as varchar) as account_id,
-        cast(account_name as varchar) as account_name,
+        {{ dbt.cast("account_id", "varchar") }} as account_id,
+        {{ dbt.cast("account_name", "varchar") }} as account_name,
         cast(as_of_date as date) as as_of_date,
-        cast(plan as varchar) as plan,
-        cast(mrr as decimal(18, 2)) as mrr,
-        cast(arr as decimal(18, 2)) as arr,
-        cast(basis_arr as decimal(18, 2)) as tier_basis_arr,
-        cast(potential_arr as decimal(18, 2)) as potential_arr,
+        {{ dbt.cast("plan", "varchar") }} as plan,
+        {{ dbt.cast("mrr", "decimal(18, 2)") }} as mrr,
+        {{ dbt.cast("arr", "decimal(18, 2)") }} as arr,
+        {{ dbt.cast("basis_arr", "decimal(18, 2)") }} as tier_basis_arr,
+        {{ dbt.cast("potential_arr", "decimal(18, 2)") }} as potential_arr,
         is_reference,
-        cast(arr_tier as varchar) as arr_tier,
-        cast(tier_rank as integer) as tier_rank,
-        cast(tier_reason as varchar) as tier_reason,
-        cast(lifecycle_stage as varchar) as lifecycle_stage,
+        {{ dbt.cast("arr_tier", "varchar") }} as arr_tier,
+        {{ dbt.cast("tier_rank", "integer") }} as tier_rank,
+        {{ dbt.cast("tier_reason", "varchar") }} as tier_reason,
+        {{ dbt.cast("lifecycle_stage", "varchar") }} as lifecycle_stage,
         first_started_on,
         renews_on,
-        cast(health_score as decimal(5, 2)) as health_score,
-        cast(health_band as varchar) as health_band,
-        cast(primary_risk_driver as varchar) as primary_risk_driver,
-        cast(disengagement_signal_count as bigint) as disengagement_signal_count,
-        cast(usage_change_ratio as double precision) as usage_change_ratio,
+        {{ dbt.cast("health_score", "decimal(5, 2)") }} as health_score,
+        {{ dbt.cast("health_band", "varchar") }} as health_band,
+        {{ dbt.cast("primary_risk_driver", "varchar") }} as primary_risk_driver,
+        {{ dbt.cast("disengagement_signal_count", "bigint") }} as disengagement_signal_count,
+        {{ dbt.cast("usage_change_ratio", "double precision") }} as usage_change_ratio,
         is_at_risk,
-        cast(case when is_at_risk then fired_risk_rules end as varchar) as risk_reasons,
-        cast(coalesce(industry, 'unknown') as varchar) as vertical,
-        cast(case when is_coverage_boosted then boosted_coverage_model else tier_coverage_model end as varchar) as coverage_model,
-        cast(case when is_coverage_boosted then boosted_csm_ratio else tier_csm_ratio end as integer) as csm_ratio,
-        cast(case when is_coverage_boosted then boosted_cadence else tier_cadence end as varchar) as cadence,
+        {{ dbt.cast("case when is_at_risk then fired_risk_rules end", "varchar") }} as risk_reasons,
+        {{ dbt.cast("coalesce(industry, 'unknown')", "varchar") }} as vertical,
+        {{ dbt.cast("case when is_coverage_boosted then boosted_coverage_model else tier_coverage_model end", "varchar") }} as coverage_model,
+        {{ dbt.cast("case when is_coverage_boosted then boosted_csm_ratio else tier_csm_ratio end", "integer") }} as csm_ratio,
+        {{ dbt.cast("case when is_coverage_boosted then boosted_cadence else tier_cadence end", "varchar") }} as cadence,
         is_coverage_boosted,
-        cast(csm_owner as varchar) as csm_owner
+        {{ dbt.cast("csm_owner", "varchar") }} as csm_owner
     from coverage
 
 )

@@ -119,23 +119,23 @@ final as (
 
     select
         cast(month as date) as month,
-        cast(segment_type as varchar) as segment_type,
-        cast(segment_value as varchar) as segment_value,
-        cast(accounts as bigint) as accounts,
-        cast(starting_accounts as bigint) as starting_accounts,
-        cast(churned_accounts as bigint) as churned_accounts,
-        cast(starting_arr as decimal(18, 2)) as starting_arr,
-        cast(ending_arr as decimal(18, 2)) as ending_arr,
-        cast(new_arr as decimal(18, 2)) as new_arr,
-        cast(expansion_arr as decimal(18, 2)) as expansion_arr,
-        cast(contraction_arr as decimal(18, 2)) as contraction_arr,
-        cast(churned_arr as decimal(18, 2)) as churned_arr,
+        {{ dbt.cast("segment_type", "varchar") }} as segment_type,
+        {{ dbt.cast("segment_value", "varchar") }} as segment_value,
+        {{ dbt.cast("accounts", "bigint") }} as accounts,
+        {{ dbt.cast("starting_accounts", "bigint") }} as starting_accounts,
+        {{ dbt.cast("churned_accounts", "bigint") }} as churned_accounts,
+        {{ dbt.cast("starting_arr", "decimal(18, 2)") }} as starting_arr,
+        {{ dbt.cast("ending_arr", "decimal(18, 2)") }} as ending_arr,
+        {{ dbt.cast("new_arr", "decimal(18, 2)") }} as new_arr,
+        {{ dbt.cast("expansion_arr", "decimal(18, 2)") }} as expansion_arr,
+        {{ dbt.cast("contraction_arr", "decimal(18, 2)") }} as contraction_arr,
+        {{ dbt.cast("churned_arr", "decimal(18, 2)") }} as churned_arr,
         {{ safe_divide('starting_arr - contraction_arr - churned_arr', 'starting_arr') }} as grr,
         {{ safe_divide('starting_arr + expansion_arr - contraction_arr - churned_arr', 'starting_arr') }} as nrr,
         {{ safe_divide('churned_accounts', 'starting_accounts') }} as logo_churn_rate,
         -- rounded to a millionth first, so float noise in the sum of 1/ratio shares adds no CSM
-        cast(ceil(round(csm_load * 1000000) / 1000000) as bigint) as csms_required,
-        cast(csms_assigned as bigint) as csms_assigned
+        {{ dbt.cast("ceil(round(csm_load * 1000000) / 1000000)", "bigint") }} as csms_required,
+        {{ dbt.cast("csms_assigned", "bigint") }} as csms_assigned
     from summarised
 
 )

@@ -87,13 +87,13 @@ triggered as (
 final as (
 
     select
-        cast(account_id as varchar) as account_id,
+        {{ dbt.cast("account_id", "varchar") }} as account_id,
         cast(as_of_date as date) as effective_date,
-        cast(segment_type as varchar) as segment_type,
-        cast(from_value as varchar) as from_value,
-        cast(segment_value as varchar) as to_value,
-        cast(direction as varchar) as direction,
-        cast(trigger_rule as varchar) as trigger
+        {{ dbt.cast("segment_type", "varchar") }} as segment_type,
+        {{ dbt.cast("from_value", "varchar") }} as from_value,
+        {{ dbt.cast("segment_value", "varchar") }} as to_value,
+        {{ dbt.cast("direction", "varchar") }} as direction,
+        {{ dbt.cast("trigger_rule", "varchar") }} as trigger
     from triggered
 
 )

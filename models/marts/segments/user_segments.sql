@@ -117,21 +117,18 @@ joined as (
 final as (
 
     select
-        cast(user_id as varchar) as user_id,
-        cast(account_id as varchar) as account_id,
+        {{ dbt.cast("user_id", "varchar") }} as user_id,
+        {{ dbt.cast("account_id", "varchar") }} as account_id,
         cast(as_of_date as date) as as_of_date,
-        cast(role as varchar) as role,
+        {{ dbt.cast("role", "varchar") }} as role,
         cast(last_login_date as date) as last_login_date,
-        cast(days_since_last_login as bigint) as days_since_last_login,
+        {{ dbt.cast("days_since_last_login", "bigint") }} as days_since_last_login,
         -- like every gap: a login exactly inactive_user_days before D is still recent
         coalesce(days_since_last_login > {{ var('inactive_user_days') }}, true) as is_inactive,
-        cast({{ flag_labels(critical_flags) }} as varchar) as critical_features_used,
-        cast(
-            {%- for flag, feature in critical_flags %}
-            case when {{ flag }} then 1 else 0 end{{ ' +' if not loop.last }}
-            {%- endfor %}
-            as integer
-        ) as critical_features_used_count
+        {{ dbt.cast(flag_labels(critical_flags), 'varchar') }} as critical_features_used,
+        {%- for flag, feature in critical_flags %}
+        case when {{ flag }} then 1 else 0 end{{ ' +' if not loop.last else ' as critical_features_used_count' }}
+        {%- endfor %}
     from joined
 
 )
