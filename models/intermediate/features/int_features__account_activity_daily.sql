@@ -6,8 +6,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='activity_date',
+        **incremental_by_day('activity_date'),
     )
 }}
 

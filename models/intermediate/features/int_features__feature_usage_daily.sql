@@ -5,8 +5,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='activity_date',
+        **incremental_by_day('activity_date'),
     )
 }}
 

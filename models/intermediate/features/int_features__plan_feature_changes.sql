@@ -1,7 +1,9 @@
 {#-
     Day-by-day changes, over the run's as-of range, of the number of distinct features of the
-    account's plan used in the activity window: each feature's stretches of use (window_islands)
-    intersected with the periods the account's plan includes that feature (plan_features seed).
+    account's plan used in the activity window. Each day a feature is used adds the days it
+    keeps the feature in the window and that no earlier use already covers (so the pieces of
+    one feature never overlap); each piece is cut to the periods whose plan includes the
+    feature (plan_features seed).
 -#}
 
 {%- set first_day = as_of_start() %}
@@ -40,9 +42,27 @@ feature_days as (
 
 ),
 
+-- the days each use adds to the feature's presence in the window: from the day used (or the
+-- day after the previous use leaves the window) to a window's length after it
 feature_intervals as (
 
-    {{ window_islands('feature_days', ['account_id', 'feature_key'], 'activity_date', window_days) }}
+    select
+        account_id,
+        feature_key,
+        case
+            when previous_use_date >= {{ add_days('activity_date', -window_days) }}
+                then {{ add_days('previous_use_date', window_days) }}
+            else activity_date
+        end as interval_start,
+        {{ add_days('activity_date', window_days - 1) }} as interval_end
+    from (
+        select
+            account_id,
+            feature_key,
+            activity_date,
+            lag(activity_date) over (partition by account_id, feature_key order by activity_date) as previous_use_date
+        from feature_days
+    ) as uses
 
 ),
 

@@ -6,8 +6,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['account_id', 'as_of_date'],
+        **incremental_by_day('as_of_date', ['account_id', 'as_of_date']),
     )
 }}
 
@@ -41,6 +40,7 @@ account_days as (
         days.as_of_date,
         states.plan,
         states.mrr,
+        states.arr,
         states.licensed_seats,
         states.renews_on,
         states.first_started_on,
@@ -48,7 +48,8 @@ account_days as (
     from states
     inner join days
         on days.as_of_date >= states.valid_from
-        and (states.valid_to is null or days.as_of_date <= states.valid_to)
+        -- the open end as the last day, so the join has two plain inequalities (a range join)
+        and days.as_of_date <= coalesce(states.valid_to, cast('{{ days["end"] }}' as date))
 
 ),
 
@@ -58,10 +59,10 @@ final as (
         account_id,
         as_of_date,
         plan,
-        cast(mrr as decimal(18, 2)) as mrr,
-        cast(12 * mrr as decimal(18, 2)) as arr,
+        mrr,
+        arr,
         mrr > 0 as is_paying,
-        cast(licensed_seats as bigint) as licensed_seats,
+        licensed_seats,
         renews_on,
         first_started_on,
         has_ended_subscription

@@ -119,8 +119,10 @@ final as (
         period_totals.valid_from,
         period_totals.valid_to,
         plan_ranked.plan,
-        period_totals.mrr,
-        period_totals.licensed_seats,
+        -- typed here, on one row per period, rather than on every day of the daily table
+        cast(period_totals.mrr as decimal(18, 2)) as mrr,
+        cast(12 * period_totals.mrr as decimal(18, 2)) as arr,
+        cast(period_totals.licensed_seats as bigint) as licensed_seats,
         period_totals.renews_on,
         first_starts.first_started_on,
         period_totals.has_ended_subscription_flag = 1 as has_ended_subscription

@@ -6,20 +6,23 @@
 
     Windowed counts arrive as day-by-day changes from the int_features__*_changes models and
     become values by a running sum (running max for "the last X") over the account-day calendar
-    of the range; dense activity windows and first-response medians arrive as daily values.
+    of the range. The same single pass over the calendar (with the lookback the windows need)
+    sums the activity windows from the daily account activity and takes MRR 90 days back.
+    First-response medians arrive as daily values.
 -#}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['account_id', 'as_of_date'],
         on_schema_change='fail',
+        **incremental_by_day('as_of_date', ['account_id', 'as_of_date']),
     )
 }}
 
 {%- set first_day = as_of_start() %}
 {%- set last_day = as_of_end() %}
+{%- set window_days = var('activity_window_days') %}
 {%- set mrr_lookback_days = var('mrr_change_lookback_days') %}
+{%- set lookback_days = [2 * window_days - 1, mrr_lookback_days] | max %}
 
 {#- change models and their columns: summed ones become running sums, dated ones running maxes -#}
 {%- set change_models = [
@@ -45,9 +48,15 @@ mrr_daily as (
 
 ),
 
-activity_windows as (
+account_activity as (
 
-    select * from {{ ref('int_features__activity_windows') }}
+    select * from {{ ref('int_features__account_activity_daily') }}
+
+),
+
+states as (
+
+    select * from {{ ref('int_revenue__subscription_states') }}
 
 ),
 
@@ -63,35 +72,25 @@ plan_features as (
 
 ),
 
--- the rows of this run: every account-day of the as-of range from the first subscription start
+-- every account-day from the first subscription start, from the lookback before the range to its end
 calendar as (
 
-    select *
+    select
+        mrr_daily.*,
+        -- a day number, so windows can reach N days back even where a day has no row
+        {{ dbt.datediff("cast('1970-01-01' as date)", 'mrr_daily.as_of_date', 'day') }} as day_number
     from mrr_daily
-    where as_of_date >= {{ first_day }}
-        and as_of_date <= {{ last_day }}
+    where mrr_daily.as_of_date >= {{ add_days(first_day, -lookback_days) }}
+        and mrr_daily.as_of_date <= {{ last_day }}
 
 ),
 
-mrr_lookback as (
+first_starts as (
 
     select
         account_id,
-        as_of_date,
-        mrr
-    from mrr_daily
-    where as_of_date >= {{ add_days(first_day, -mrr_lookback_days) }}
-        and as_of_date <= {{ add_days(last_day, -mrr_lookback_days) }}
-
-),
-
--- the first row of each account in this run: changes dated earlier count from there
-account_first_days as (
-
-    select
-        account_id,
-        min(as_of_date) as first_day
-    from calendar
+        min(valid_from) as first_started_on
+    from states
     group by account_id
 
 ),
@@ -115,12 +114,13 @@ all_changes as (
 
 ),
 
+-- changes dated before an account's first row count from that row
 changes_by_day as (
 
     select
         all_changes.account_id,
         case
-            when all_changes.change_date < account_first_days.first_day then account_first_days.first_day
+            when all_changes.change_date < first_starts.first_started_on then first_starts.first_started_on
             else all_changes.change_date
         end as as_of_date,
         {%- for column in sum_columns %}
@@ -130,32 +130,60 @@ changes_by_day as (
         max(all_changes.{{ column }}) as {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     from all_changes
-    inner join account_first_days
-        on all_changes.account_id = account_first_days.account_id
+    inner join first_starts
+        on all_changes.account_id = first_starts.account_id
     where all_changes.change_date <= {{ last_day }}
     group by 1, 2
 
 ),
 
--- running sums and maxes of the changes turn them into each day's values
-running as (
+-- one pass over each account's days: running sums and maxes turn changes into values; frames
+-- over day numbers give the activity windows and the MRR of 90 days before
+windowed as (
 
     select
         calendar.account_id,
         calendar.as_of_date,
+        calendar.plan,
+        calendar.mrr,
+        calendar.arr,
+        calendar.is_paying,
+        calendar.first_started_on,
+        calendar.has_ended_subscription,
+        calendar.renews_on,
+        calendar.licensed_seats,
         {%- for column in sum_columns %}
-        sum(coalesce(changes_by_day.{{ column }}, 0)) over account_days as {{ column }},
+        sum(coalesce(changes_by_day.{{ column }}, 0)) over running_days as {{ column }},
         {%- endfor %}
         {%- for column in max_columns %}
-        max(changes_by_day.{{ column }}) over account_days as {{ column }}{{ ',' if not loop.last }}
+        max(changes_by_day.{{ column }}) over running_days as {{ column }},
         {%- endfor %}
+        count(account_activity.activity_date) over (
+            partition by calendar.account_id order by calendar.day_number
+            range between {{ window_days - 1 }} preceding and current row
+        ) as active_days_30d,
+        coalesce(sum(account_activity.events) over (
+            partition by calendar.account_id order by calendar.day_number
+            range between {{ window_days - 1 }} preceding and current row
+        ), 0) as events_30d,
+        coalesce(sum(account_activity.events) over (
+            partition by calendar.account_id order by calendar.day_number
+            range between {{ 2 * window_days - 1 }} preceding and {{ window_days }} preceding
+        ), 0) as events_prev_30d,
+        coalesce(max(calendar.mrr) over (
+            partition by calendar.account_id order by calendar.day_number
+            range between {{ mrr_lookback_days }} preceding and {{ mrr_lookback_days }} preceding
+        ), 0) as mrr_90d_ago
     from calendar
     left join changes_by_day
         on calendar.account_id = changes_by_day.account_id
         and calendar.as_of_date = changes_by_day.as_of_date
-    window account_days as (
+    left join account_activity
+        on calendar.account_id = account_activity.account_id
+        and calendar.as_of_date = account_activity.activity_date
+    window running_days as (
         partition by calendar.account_id
-        order by calendar.as_of_date
+        order by calendar.day_number
         rows between unbounded preceding and current row
     )
 
@@ -171,44 +199,21 @@ plan_sizes as (
 
 ),
 
+-- the rows of this run
 joined as (
 
     select
-        calendar.account_id,
-        calendar.as_of_date,
-        calendar.plan,
-        calendar.mrr,
-        calendar.arr,
-        coalesce(mrr_lookback.mrr, 0) as mrr_90d_ago,
-        calendar.is_paying,
-        calendar.first_started_on,
-        calendar.has_ended_subscription,
-        calendar.renews_on,
-        calendar.licensed_seats,
-        activity_windows.active_days_30d,
-        activity_windows.events_30d,
-        activity_windows.events_prev_30d,
+        windowed.*,
         coalesce(plan_sizes.plan_features_total, 0) as plan_features_total,
         first_responses.median_first_response_hours_30d,
-        {{ dbt.datediff('calendar.first_started_on', 'calendar.as_of_date', 'day') }} as days_since_first_start,
-        {%- for column in sum_columns + max_columns %}
-        running.{{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from calendar
-    inner join running
-        on calendar.account_id = running.account_id
-        and calendar.as_of_date = running.as_of_date
-    left join mrr_lookback
-        on calendar.account_id = mrr_lookback.account_id
-        and calendar.as_of_date = {{ add_days('mrr_lookback.as_of_date', mrr_lookback_days) }}
-    left join activity_windows
-        on calendar.account_id = activity_windows.account_id
-        and calendar.as_of_date = activity_windows.as_of_date
+        {{ dbt.datediff('windowed.first_started_on', 'windowed.as_of_date', 'day') }} as days_since_first_start
+    from windowed
     left join first_responses
-        on calendar.account_id = first_responses.account_id
-        and calendar.as_of_date = first_responses.as_of_date
+        on windowed.account_id = first_responses.account_id
+        and windowed.as_of_date = first_responses.as_of_date
     left join plan_sizes
-        on calendar.plan = plan_sizes.plan
+        on windowed.plan = plan_sizes.plan
+    where windowed.as_of_date >= {{ first_day }}
 
 ),
 
@@ -241,12 +246,13 @@ signals as (
 
 ),
 
+-- the contract's types (dbt.cast spells varchar and double precision the Spark way there)
 final as (
 
     select
-        cast(account_id as varchar) as account_id,
+        {{ dbt.cast('account_id', 'varchar') }} as account_id,
         cast(as_of_date as date) as as_of_date,
-        cast(plan as varchar) as plan,
+        {{ dbt.cast('plan', 'varchar') }} as plan,
         cast(mrr as decimal(18, 2)) as mrr,
         cast(arr as decimal(18, 2)) as arr,
         cast(mrr_90d_ago as decimal(18, 2)) as mrr_90d_ago,
@@ -276,7 +282,7 @@ final as (
         cast(tickets_opened_30d as bigint) as tickets_opened_30d,
         cast(open_tickets as bigint) as open_tickets,
         cast(urgent_or_escalated_tickets_30d as bigint) as urgent_or_escalated_tickets_30d,
-        cast(median_first_response_hours_30d as double precision) as median_first_response_hours_30d,
+        {{ dbt.cast('median_first_response_hours_30d', 'double precision') }} as median_first_response_hours_30d,
         {{ safe_divide('csat_score_sum_90d', 'csat_responses_90d') }} as avg_csat_90d,
         {{ safe_divide('100 * (nps_promoters_180d - nps_detractors_180d)', 'nps_responses_180d') }} as nps_180d,
         cast(nps_responses_180d as bigint) as nps_responses_180d,
