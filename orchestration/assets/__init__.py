@@ -1,0 +1,1 @@
+"""Dagster assets: landing -> raw (loader), dbt models, publish to the serving database."""

@@ -1,0 +1,1 @@
+"""Quality gates: Great Expectations suites of expectations/ run as Dagster asset checks."""

@@ -1,0 +1,88 @@
+"""The Great Expectations suites as Dagster asset checks, one check per suite on its table's asset.
+
+Raw suites check `raw/<table>` right after the loader, so a blocking failure stops the run before
+dbt; public suites check the marts after dbt built them, so a blocking failure stops the publish.
+Whether a check blocks is the suite's configuration (`meta.severity`, see expectations/README.md).
+Each check reports its unexpected counts and samples as metadata, and the rows and value shares it
+saw, which the run log keeps as the next run's drift baseline.
+"""
+
+from collections.abc import Callable, Iterator, Sequence
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckKey,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetChecksDefinition,
+    AssetKey,
+    MetadataValue,
+    multi_asset_check,
+)
+
+from orchestration import runlog, warehouse
+from orchestration.checks import gx
+
+
+def check_result(asset_key: AssetKey, outcome: gx.SuiteOutcome) -> AssetCheckResult:
+    """A suite's outcome as a Dagster check result: a blocking failure is an ERROR, else a WARN."""
+    metadata = {key: MetadataValue.json(value) if isinstance(value, (dict, list)) else value
+                for key, value in outcome.metadata().items()}
+    if outcome.skipped:
+        metadata["skipped"] = outcome.skipped
+    if outcome.failures:
+        metadata["failures"] = MetadataValue.md("\n".join(f"- {f.text()}" for f in outcome.failures))
+    return AssetCheckResult(
+        asset_key=asset_key,
+        check_name=outcome.suite.check_name,
+        passed=outcome.passed,
+        severity=AssetCheckSeverity.ERROR if outcome.blocking_failed else AssetCheckSeverity.WARN,
+        description=outcome.description(),
+        metadata=metadata,
+    )
+
+
+def suite_checks(
+    name: str, suites: Sequence[gx.Suite], asset_key_for: Callable[[str], AssetKey]
+) -> AssetChecksDefinition | None:
+    """One Dagster step validating the given suites (None when there is none to run)."""
+    if not suites:
+        return None
+    by_key = {AssetCheckKey(asset_key_for(s.table), s.check_name): s for s in suites}
+    specs = [
+        AssetCheckSpec(
+            key.name,
+            asset=key.asset_key,
+            blocking=suite.blocking,
+            description=f"Great Expectations suite {suite.path.name} on {suite.relation}.",
+        )
+        for key, suite in by_key.items()
+    ]
+
+    @multi_asset_check(name=name, specs=specs, can_subset=True)
+    def _checks(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
+        con = warehouse.connect_duckdb(read_only=True)
+        try:
+            for key in sorted(context.selected_asset_check_keys, key=lambda k: k.name):
+                outcome = gx.validate(con, by_key[key])
+                context.log.info(f"{key.name}: {outcome.description()}")
+                yield check_result(key.asset_key, outcome)
+        finally:
+            con.close()
+
+    return _checks
+
+
+def raw_suite_checks(asset_key_for: Callable[[str], AssetKey]) -> AssetChecksDefinition | None:
+    return suite_checks("gx_raw_suites", gx.load_suites(runlog.RAW), asset_key_for)
+
+
+def public_suite_checks(
+    built_tables: Sequence[str], asset_key_for: Callable[[str], AssetKey]
+) -> tuple[AssetChecksDefinition | None, list[str]]:
+    """Checks of the public suites whose table is a dbt model, and the names of those not built yet."""
+    suites = gx.load_suites(runlog.PUBLIC)
+    ready = [s for s in suites if s.table in built_tables]
+    waiting = [s.table for s in suites if s.table not in built_tables]
+    return suite_checks("gx_public_suites", ready, asset_key_for), waiting

@@ -1,0 +1,85 @@
+"""Sensors: a run when new landing files arrive, and a run-log record for every failed run.
+
+The landing sensor's cursor is the set of files it has seen (path -> size and modification
+time), so a file starts a run once; the run key is a digest of the whole listing, so the same
+files never start two runs even if the cursor is reset. Files still being written are left for
+the next tick: a file counts once it has not changed for `SETTLE_SECONDS`. Names starting with `.`
+or `_` are partial or marker files and are skipped, as the loader skips them.
+"""
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+from dagster import (
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    run_failure_sensor,
+    sensor,
+)
+
+from orchestration import runlog, settings, warehouse
+from orchestration.jobs import refresh_job
+
+SETTLE_SECONDS = 30
+
+
+def landing_listing(landing: Path, now: float | None = None) -> dict[str, str]:
+    """`relative path -> "size:mtime_ns"` of the settled, visible files under the landing folder."""
+    if not landing.is_dir():
+        return {}
+    now = time.time() if now is None else now
+    listing = {}
+    for path in landing.rglob("*"):
+        relative = path.relative_to(landing)
+        if not path.is_file() or any(part.startswith((".", "_")) for part in relative.parts):
+            continue
+        stat = path.stat()
+        if now - stat.st_mtime >= SETTLE_SECONDS:
+            listing[relative.as_posix()] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return listing
+
+
+def new_files(listing: dict[str, str], seen: dict[str, str]) -> list[str]:
+    """Files that are new or changed since the cursor's listing."""
+    return sorted(path for path, signature in listing.items() if seen.get(path) != signature)
+
+
+@sensor(
+    name="landing_files_sensor",
+    job=refresh_job,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Starts a refresh when new or changed files arrive in the landing folder (CS_LANDING_DIR).",
+)
+def landing_files_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
+    seen = json.loads(context.cursor) if context.cursor else {}
+    listing = landing_listing(settings.landing_dir())
+    arrived = new_files(listing, seen)
+    if not arrived:
+        return SkipReason(f"no new files in {settings.landing_dir()}")
+    digest = hashlib.sha256(json.dumps(sorted(listing.items())).encode()).hexdigest()[:16]
+    return SensorResult(
+        run_requests=[RunRequest(run_key=f"landing-{digest}", tags={"cs/new_files": ", ".join(arrived)[:500]})],
+        cursor=json.dumps(listing, sort_keys=True),
+    )
+
+
+@run_failure_sensor(
+    name="record_failed_runs",
+    monitored_jobs=[refresh_job],
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Writes the run-log record (warehouse ops.run_log) of a refresh that failed.",
+)
+def record_failed_runs(context: RunFailureSensorContext) -> None:
+    entry = runlog.collect(context.instance, context.dagster_run.run_id, runlog.FAILED)
+    con = warehouse.connect_duckdb()
+    try:
+        runlog.write(con, entry)
+    finally:
+        con.close()
