@@ -36,8 +36,9 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 venv: $(STAMP)
 
+# ARGS: e.g. ARGS="--start 2026-01-01 --end 2026-01-31" (a backfill in one run), "--full-refresh".
 run: $(STAMP)
-	@$(PY) -m orchestration.cli run
+	@$(PY) -m orchestration.cli run $(ARGS)
 
 test: $(STAMP) postgres-server
 	@$(PY) -m pytest
