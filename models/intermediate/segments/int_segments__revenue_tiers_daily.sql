@@ -8,8 +8,8 @@
     Hysteresis, per tier, set-based: the account holds a tier on day D when the basis reached
     the tier's floor on some day up to D, and since the last such day it has not stayed below
     floor x (1 - downgrade_buffer_pct / 100) for downgrade_grace_days consecutive days (the
-    downgrade happens on the last day of that run of days; a day back above the buffer floor
-    restarts the count). Moving up needs no wait.
+    downgrade shows on the day the run of days below reaches that length; a day back at or above
+    the buffer floor restarts the count). Moving up needs no wait.
 -#}
 
 {%- set tier_basis = var('tier_basis') %}
@@ -111,6 +111,7 @@ grace_lapses as (
 
 ),
 
+-- the tier is held when its floor was reached after the last lapse (or no lapse yet)
 held_tiers as (
 
     select
