@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -55,7 +55,6 @@ class Account:
     potential_arr: float | None = None
     is_reference: bool = False
     csm_owner: str | None = "csm_a"
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 ACCOUNTS = [
