@@ -6,12 +6,14 @@ anything asks for `isolated_env`, which points every path setting at its own tmp
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from orchestration import rules, settings
+from tests.pg_server import PostgresServer, server_fixture
 
 
 @pytest.fixture
@@ -37,3 +39,26 @@ def landing(isolated_env: Path) -> Path:
     path = settings.landing_dir()
     path.mkdir(parents=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster for the session (tests/pg_server.py), started on first use."""
+    yield from server_fixture()
+
+
+@pytest.fixture(autouse=True)
+def _postgres_for_marked_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test marked `postgres` gets a new database on the session's cluster and CS_PG_* pointing at it,
+    unless it sets up its own from `postgres_server`, or CS_PG_HOST points at a developer's server."""
+    if (
+        request.node.get_closest_marker("postgres") is None
+        or "postgres_server" in request.fixturenames
+        or "CS_PG_HOST" in os.environ
+    ):
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    database = f"test_{abs(hash(request.node.nodeid)):x}"
+    server.create_database(database)
+    for key, value in server.env(database).items():
+        monkeypatch.setenv(key, value)

@@ -24,7 +24,6 @@ import pytest
 
 from orchestration.settings import PROJECT_DIR
 from tests.ops_pipeline import environment
-from tests.pg_server import server_fixture
 
 ADAPTERS = {"dev": "duckdb", "postgres": "postgres", "spark": "spark"}  # profiles.yml target -> adapter
 
@@ -119,16 +118,11 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     env = {"CS_DATA_DIR": str(root), "CS_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
            "DBT_TARGET_PATH": str(root / "target"), "DBT_LOG_PATH": str(root / "logs")}
     if target == "postgres":
-        servers = server_fixture()
-        server = next(servers)
+        server = request.getfixturevalue("postgres_server")
         server.create_database("cs_macros")
         env.update(server.env("cs_macros"))
-        with environment(env):
-            yield target
-        servers.close()  # stops the cluster
-    else:
-        with environment(env):
-            yield target
+    with environment(env):
+        yield target
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ warehouse; the loader and `dbt build` (every seed, model, data test and unit tes
   two publishes is never refused and never sees one table's old rows beside another's new rows, and
   a publish that fails half way leaves the published tables as they were;
 - the read-only BI role reads the published tables and nothing else (not raw, not dbt's layers).
+The cluster is the session's `postgres_server` (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from orchestration.project import MARTS_SCHEMA, PUBLIC_TABLES
 from orchestration.settings import PROJECT_DIR
 from orchestration.synthetic.generator import generate
 from tests.ops_pipeline import environment
-from tests.pg_server import PostgresServer, server_fixture
+from tests.pg_server import PostgresServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -42,11 +43,6 @@ LOADED_AT = datetime(2025, 7, 1, 12)
 FLOAT_DECIMALS = 9  # floats (ratios, scores) compared after rounding to this many decimal places
 WAREHOUSE_DB, SERVING_DB = "cs_warehouse", "cs_serving"
 BI_ROLE, BI_PASSWORD = "cs_bi_reader", "bi-secret"
-
-
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[PostgresServer]:
-    yield from server_fixture()
 
 
 def dbt_build(target: str) -> list[Any]:

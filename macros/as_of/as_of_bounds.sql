@@ -58,7 +58,7 @@
 
 {#- The last as-of day an earlier run completed, or none (no log yet). -#}
 {% macro cs_last_completed_as_of() %}
-    {%- set log_relation = adapter.get_relation(database=target.database, schema='ops', identifier='as_of_runs') -%}
+    {%- set log_relation = adapter.get_relation(database=target.get('database'), schema='ops', identifier='as_of_runs') -%}
     {%- if log_relation is none -%}
         {{ return(none) }}
     {%- endif -%}

@@ -10,9 +10,11 @@
     {%- set failed = results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list -%}
     {%- if built | length == 0 or failed | length > 0 -%}{{ return('') }}{%- endif -%}
     {%- set bounds = as_of_bounds() -%}
-    {%- do adapter.create_schema(api.Relation.create(database=target.database, schema='ops')) -%}
-    {%- set log_relation = api.Relation.create(database=target.database, schema='ops', identifier='as_of_runs', type='table') -%}
-    {%- if adapter.get_relation(database=target.database, schema='ops', identifier='as_of_runs') is none -%}
+    {#- Spark targets have no database: target.get gives none there -#}
+    {%- set log_database = target.get('database') -%}
+    {%- do adapter.create_schema(api.Relation.create(database=log_database, schema='ops')) -%}
+    {%- set log_relation = api.Relation.create(database=log_database, schema='ops', identifier='as_of_runs', type='table') -%}
+    {%- if adapter.get_relation(database=log_database, schema='ops', identifier='as_of_runs') is none -%}
         {%- do run_query("create table " ~ log_relation ~ " (as_of_start date, as_of_end date, invocation_id " ~ dbt.type_string() ~ ")") -%}
     {%- endif -%}
     {#- auto_begin: a transaction dbt knows is open on every adapter, so the commit below works -#}
