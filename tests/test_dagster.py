@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterRunStatus, build_schedule_context, build_sensor_context
+from dagster import AssetKey, DagsterRun, DagsterRunStatus, build_schedule_context, build_sensor_context
 
 from orchestration import runlog, settings
 from orchestration.definitions import defs
@@ -205,9 +205,10 @@ def test_runs_killed_before_are_marked_failed(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     with DagsterInstance.local_temp(str(tmp_path)) as instance:
-        job = defs.resolve_job_def("refresh")
-        orphan = instance.create_run_for_job(job, status=DagsterRunStatus.STARTED, tags={CLI_PID_TAG: str(dead.pid)})
-        alive = instance.create_run_for_job(job, status=DagsterRunStatus.STARTED, tags={CLI_PID_TAG: str(os.getpid())})
+        orphan, alive = (
+            instance.add_run(DagsterRun(job_name="refresh", status=DagsterRunStatus.STARTED, tags={CLI_PID_TAG: pid}))
+            for pid in (str(dead.pid), str(os.getpid()))
+        )
         fail_orphaned_runs(instance)
         assert instance.get_run_by_id(orphan.run_id).status == DagsterRunStatus.FAILURE
         assert instance.get_run_by_id(alive.run_id).status == DagsterRunStatus.STARTED

@@ -31,6 +31,7 @@ from dagster import (
     MetadataValue,
     asset,
 )
+# Not exported by `dagster`: the status of a check execution in the instance's event log.
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from orchestration import runlog, settings, warehouse
