@@ -6,9 +6,8 @@
 
     Windowed counts arrive as day-by-day changes from the int_features__*_changes models and
     become values by a running sum (running max for "the last X") over the account-day calendar
-    of the range. The same single pass over the calendar (with the lookback the windows need)
-    sums the activity windows from the daily account activity and takes MRR 90 days back.
-    First-response medians arrive as daily values.
+    of the range, so a run needs no rows before its first day. MRR 90 days back and
+    first-response medians arrive as daily values.
 -#}
 {{
     config(
@@ -20,12 +19,11 @@
 
 {%- set first_day = as_of_start() %}
 {%- set last_day = as_of_end() %}
-{%- set window_days = var('activity_window_days') %}
 {%- set mrr_lookback_days = var('mrr_change_lookback_days') %}
-{%- set lookback_days = [2 * window_days - 1, mrr_lookback_days] | max %}
 
 {#- change models and their columns: summed ones become running sums, dated ones running maxes -#}
 {%- set change_models = [
+    {'model': 'int_features__activity_changes', 'sum': ['active_days_30d', 'events_30d', 'events_prev_30d'], 'max': []},
     {'model': 'int_features__user_changes', 'sum': ['users_total', 'active_users_30d', 'users_logged_in_10d'], 'max': []},
     {'model': 'int_features__plan_feature_changes', 'sum': ['plan_features_used_30d'], 'max': []},
     {'model': 'int_features__support_changes', 'sum': ['tickets_opened_30d', 'urgent_or_escalated_tickets_30d', 'open_tickets', 'csat_score_sum_90d', 'csat_responses_90d'], 'max': []},
@@ -48,12 +46,6 @@ mrr_daily as (
 
 ),
 
-account_activity as (
-
-    select * from {{ ref('int_features__account_activity_daily') }}
-
-),
-
 states as (
 
     select * from {{ ref('int_revenue__subscription_states') }}
@@ -72,16 +64,25 @@ plan_features as (
 
 ),
 
--- every account-day from the first subscription start, from the lookback before the range to its end
+-- the rows of this run: every account-day of the as-of range from the first subscription start
 calendar as (
 
-    select
-        mrr_daily.*,
-        -- a day number, so windows can reach N days back even where a day has no row
-        {{ dbt.datediff("cast('1970-01-01' as date)", 'mrr_daily.as_of_date', 'day') }} as day_number
+    select *
     from mrr_daily
-    where mrr_daily.as_of_date >= {{ add_days(first_day, -lookback_days) }}
-        and mrr_daily.as_of_date <= {{ last_day }}
+    where as_of_date >= {{ first_day }}
+        and as_of_date <= {{ last_day }}
+
+),
+
+mrr_lookback as (
+
+    select
+        account_id,
+        as_of_date,
+        mrr
+    from mrr_daily
+    where as_of_date >= {{ add_days(first_day, -mrr_lookback_days) }}
+        and as_of_date <= {{ add_days(last_day, -mrr_lookback_days) }}
 
 ),
 
@@ -137,8 +138,7 @@ changes_by_day as (
 
 ),
 
--- one pass over each account's days: running sums and maxes turn changes into values; frames
--- over day numbers give the activity windows and the MRR of 90 days before
+-- one pass over each account's days: running sums and maxes turn changes into values
 windowed as (
 
     select
@@ -156,34 +156,15 @@ windowed as (
         sum(coalesce(changes_by_day.{{ column }}, 0)) over running_days as {{ column }},
         {%- endfor %}
         {%- for column in max_columns %}
-        max(changes_by_day.{{ column }}) over running_days as {{ column }},
+        max(changes_by_day.{{ column }}) over running_days as {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
-        count(account_activity.activity_date) over (
-            partition by calendar.account_id order by calendar.day_number
-            range between {{ window_days - 1 }} preceding and current row
-        ) as active_days_30d,
-        coalesce(sum(account_activity.events) over (
-            partition by calendar.account_id order by calendar.day_number
-            range between {{ window_days - 1 }} preceding and current row
-        ), 0) as events_30d,
-        coalesce(sum(account_activity.events) over (
-            partition by calendar.account_id order by calendar.day_number
-            range between {{ 2 * window_days - 1 }} preceding and {{ window_days }} preceding
-        ), 0) as events_prev_30d,
-        coalesce(max(calendar.mrr) over (
-            partition by calendar.account_id order by calendar.day_number
-            range between {{ mrr_lookback_days }} preceding and {{ mrr_lookback_days }} preceding
-        ), 0) as mrr_90d_ago
     from calendar
     left join changes_by_day
         on calendar.account_id = changes_by_day.account_id
         and calendar.as_of_date = changes_by_day.as_of_date
-    left join account_activity
-        on calendar.account_id = account_activity.account_id
-        and calendar.as_of_date = account_activity.activity_date
     window running_days as (
         partition by calendar.account_id
-        order by calendar.day_number
+        order by calendar.as_of_date
         rows between unbounded preceding and current row
     )
 
@@ -199,21 +180,23 @@ plan_sizes as (
 
 ),
 
--- the rows of this run
 joined as (
 
     select
         windowed.*,
+        coalesce(mrr_lookback.mrr, 0) as mrr_90d_ago,
         coalesce(plan_sizes.plan_features_total, 0) as plan_features_total,
         first_responses.median_first_response_hours_30d,
         {{ dbt.datediff('windowed.first_started_on', 'windowed.as_of_date', 'day') }} as days_since_first_start
     from windowed
+    left join mrr_lookback
+        on windowed.account_id = mrr_lookback.account_id
+        and windowed.as_of_date = {{ add_days('mrr_lookback.as_of_date', mrr_lookback_days) }}
     left join first_responses
         on windowed.account_id = first_responses.account_id
         and windowed.as_of_date = first_responses.as_of_date
     left join plan_sizes
         on windowed.plan = plan_sizes.plan
-    where windowed.as_of_date >= {{ first_day }}
 
 ),
 

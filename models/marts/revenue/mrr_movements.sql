@@ -13,27 +13,26 @@ mrr_daily as (
 
 ),
 
--- the day each month is measured on: its last day, or the latest computed day in the running month
-measured_days as (
+latest_days as (
 
-    select
-        cast({{ dbt.date_trunc('month', 'as_of_date') }} as date) as month,
-        max(as_of_date) as measured_on
+    select max(as_of_date) as latest_day
     from mrr_daily
-    group by 1
 
 ),
 
+-- each month measured on its last day, or the running month on the latest computed day
 monthly as (
 
     select
         mrr_daily.account_id,
-        measured_days.month,
-        measured_days.measured_on,
+        cast({{ dbt.date_trunc('month', 'mrr_daily.as_of_date') }} as date) as month,
+        mrr_daily.as_of_date as measured_on,
         mrr_daily.mrr
     from mrr_daily
-    inner join measured_days
-        on mrr_daily.as_of_date = measured_days.measured_on
+    cross join latest_days
+    -- the last day of a month is the day before a 1st
+    where extract(day from {{ add_days('mrr_daily.as_of_date', 1) }}) = 1
+        or mrr_daily.as_of_date = latest_days.latest_day
 
 ),
 
