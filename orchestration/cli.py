@@ -23,8 +23,14 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration import settings
+
+if TYPE_CHECKING:  # imported lazily below: Dagster takes seconds to import
+    from dagster import DagsterInstance
+
+    from orchestration.runlog import RunEntry
 
 DAGSTER_YAML = """\
 # Dagster instance settings for `make run` / `make dev` (written once by orchestration/cli.py; edit freely).
@@ -81,7 +87,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def fail_orphaned_runs(instance) -> None:  # instance: DagsterInstance (imported lazily, it is slow)
+def fail_orphaned_runs(instance: DagsterInstance) -> None:
     """Mark runs of an earlier `cli run` whose process died (e.g. SIGKILL) as failed in the UI."""
     from dagster import DagsterRunStatus, RunsFilter
 
@@ -132,11 +138,18 @@ def run(args: argparse.Namespace) -> int:
     return 0 if entry.status == runlog.PUBLISHED else 1
 
 
-def finish_run(instance, run_id: str):  # -> runlog.RunEntry
+def finish_run(instance: DagsterInstance, run_id: str) -> RunEntry:
     """The run's stored record; a run that did not publish is recorded as failed first."""
+    import duckdb
+
     from orchestration import runlog, warehouse
 
-    con = warehouse.connect_duckdb()
+    try:
+        con = warehouse.connect_duckdb()
+    except duckdb.IOException as error:  # e.g. a run of `make dev` holds the warehouse
+        entry = runlog.collect(instance, run_id, runlog.FAILED)
+        entry.message += f"\n(not recorded in the run log: {error})"
+        return entry
     try:
         entry = runlog.read(con, run_id)
         if entry is None or entry.status != runlog.PUBLISHED:

@@ -73,10 +73,24 @@ def _manifest_is_stale() -> bool:
     return False
 
 
+def _parse() -> None:
+    dbt_cli().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+
+
+@lru_cache(maxsize=1)
+def _parse_once() -> None:
+    # Under `dagster dev` every code-location (re)load is a new process: parse once in each.
+    _parse()
+
+
 def prepare_manifest(*, force: bool = False) -> Path:
-    """Parse the dbt project into `manifest.json`: when forced, when stale, and always under `dagster dev`."""
-    if force or using_dagster_dev() or _manifest_is_stale():
-        dbt_cli().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    """Parse the dbt project into `manifest.json`: when forced, on each `dagster dev` load, when stale."""
+    if force:
+        _parse()
+    elif using_dagster_dev():
+        _parse_once()
+    elif _manifest_is_stale():
+        _parse()
     return dbt_project.manifest_path
 
 

@@ -7,6 +7,7 @@ the next tick: a file counts once it has not changed for `SETTLE_SECONDS`. Names
 or `_` are partial or marker files and are skipped, as the loader skips them.
 """
 
+# No `from __future__ import annotations`: Dagster reads these annotations when it defines the ops.
 import hashlib
 import json
 import time

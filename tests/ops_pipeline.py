@@ -2,8 +2,8 @@
 
 `published_base()` generates the landing files, drops the last day of usage events (so a later
 refresh with the full files has a new as-of day to publish), runs the whole refresh job in process
-and returns the folder; tests work on a copy (`copy_base`). Everything lives in temporary folders:
-the landing files, the warehouse, the serving file, dbt's target and log folders.
+and returns the folder; tests work on a copy (`copy_base`). The landing files, the warehouse and
+the serving file live in temporary folders; dbt's artifacts go where DBT_TARGET_PATH says.
 """
 
 from __future__ import annotations
@@ -19,11 +19,16 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from orchestration.settings import PROJECT_DIR
+
+if TYPE_CHECKING:  # Dagster and the definitions are imported when a test first needs them
+    from dagster import DagsterInstance, ExecuteInProcessResult
+
+    from orchestration.runlog import RunEntry
 
 ACCOUNTS, DAYS, SEED = 120, 150, 5
 END = date(2025, 6, 30)  # last generated day; in the past, so no event is "in the future"
@@ -60,7 +65,7 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def refresh(root: Path, **options: Any) -> Any:  # -> (ExecuteInProcessResult, DagsterInstance)
+def refresh(root: Path, **options: Any) -> tuple[ExecuteInProcessResult, DagsterInstance]:
     """Run the refresh job in this process on `root` (options: partition_key, tags, run_config)."""
     from dagster import DagsterInstance
 
@@ -74,7 +79,7 @@ def refresh(root: Path, **options: Any) -> Any:  # -> (ExecuteInProcessResult, D
     return result, instance
 
 
-def finish(root: Path, instance: Any, run_id: str) -> Any:  # -> runlog.RunEntry
+def finish(root: Path, instance: DagsterInstance, run_id: str) -> RunEntry:
     """What `make run` does after a run: record it (failed if it did not publish) and read it back."""
     from orchestration.cli import finish_run
 

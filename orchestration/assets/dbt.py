@@ -5,6 +5,7 @@ One `dbt build` runs per Dagster run: it builds and tests in dependency order an
 depends on a failed test; tests with severity `error` are blocking checks.
 """
 
+# No `from __future__ import annotations`: Dagster reads these annotations when it defines the ops.
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any

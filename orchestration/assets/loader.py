@@ -6,6 +6,7 @@ gets a blocking check that fails when its rejected share is above the dbt var
 `raw_max_rejected_pct`, so a too-broken input stops the run before dbt and publishes nothing.
 """
 
+# No `from __future__ import annotations`: Dagster reads these annotations when it defines the ops.
 from collections.abc import Iterator
 
 from dagster import (

@@ -13,6 +13,7 @@ one from another run: in one run Dagster's blocking checks already skip this ste
 backfill runs the unpartitioned and the partitioned assets in separate runs.
 """
 
+# No `from __future__ import annotations`: Dagster reads these annotations when it defines the ops.
 import os
 from collections.abc import Sequence
 from datetime import date

@@ -7,6 +7,7 @@ Each check reports its unexpected counts and samples as metadata, and the rows a
 saw, which the run log keeps as the next run's drift baseline.
 """
 
+# No `from __future__ import annotations`: Dagster reads these annotations when it defines the ops.
 from collections.abc import Callable, Iterator, Sequence
 
 from dagster import (
