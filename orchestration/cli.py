@@ -91,7 +91,9 @@ def fail_orphaned_runs(instance: DagsterInstance) -> None:
     """Mark runs of an earlier `cli run` whose process died (e.g. SIGKILL) as failed in the UI."""
     from dagster import DagsterRunStatus, RunsFilter
 
-    in_progress = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING]))
+    in_progress = instance.get_runs(
+        RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])
+    )
     for run in in_progress:
         pid = run.tags.get(CLI_PID_TAG)
         if pid and not _pid_alive(int(pid)):
@@ -220,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--as-of-date", help="compute this one as-of day (YYYY-MM-DD)")
     run_parser.add_argument("--start", help="first as-of day of a range (with --end)")
     run_parser.add_argument("--end", help="last as-of day of a range (with --start)")
-    run_parser.add_argument("--full-refresh", action="store_true", help="rebuild the daily models over the whole history")
+    run_parser.add_argument("--full-refresh", action="store_true",
+                            help="rebuild the daily models over the whole history")
     run_parser.set_defaults(handler=run)
     dev_parser = commands.add_parser("dev", help="serve the Dagster UI on 127.0.0.1")
     dev_parser.add_argument("--port", type=int, help="port (default CS_DAGSTER_PORT or 3000)")

@@ -18,7 +18,9 @@ public_tables = {table: model_asset_key(table) for table in built_public_tables(
 raw_checks = raw_suite_checks(raw_asset_key)
 public_checks, public_not_built = public_suite_checks(list(public_tables), public_tables.__getitem__)
 gx_checks = [c for c in (raw_checks, public_checks) if c is not None]
-blocking_checks = [spec.key for d in [raw_tables, dbt_models, *gx_checks] for spec in d.check_specs if spec.blocking]
+blocking_checks = [
+    spec.key for d in [raw_tables, dbt_models, *gx_checks] for spec in d.check_specs if spec.blocking
+]
 serving_database = build_publish_asset(public_tables, blocking_checks, public_not_built)
 
 defs = Definitions(

@@ -43,7 +43,9 @@ def _allow_checks_in_unpartitioned_runs() -> None:
         return self.has_partitions and original(self, input_name)
 
     has_asset_partitions_for_input._cs_patched = True  # type: ignore[attr-defined]
-    StepExecutionContext.has_asset_partitions_for_input = has_asset_partitions_for_input  # type: ignore[method-assign]
+    StepExecutionContext.has_asset_partitions_for_input = (  # type: ignore[method-assign]
+        has_asset_partitions_for_input
+    )
 
 
 _allow_checks_in_unpartitioned_runs()

@@ -56,7 +56,9 @@ def dbt_cli() -> DbtCliResource:
 
 
 # What dbt reads to build the manifest.
-_DBT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "snapshots", "data-tests", "analyses")
+_DBT_SOURCES = (
+    "dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "snapshots", "data-tests", "analyses",
+)
 
 
 def _manifest_is_stale() -> bool:
@@ -111,7 +113,7 @@ def built_public_tables() -> tuple[str, ...]:
 
 
 def accepted_values(model: str, column: str) -> list[Any]:
-    """The values of the dbt `accepted_values` test on a model's column (so GX suites need not repeat them)."""
+    """The values of the dbt `accepted_values` test on a model's column (GX suites need not repeat them)."""
     for node in _manifest()["nodes"].values():
         metadata = node.get("test_metadata") or {}
         if (

@@ -122,7 +122,8 @@ def _utc(timestamp: float | None) -> datetime | None:
 def _partitions(tags: dict[str, str]) -> str | None:
     if "dagster/partition" in tags:
         return tags["dagster/partition"]
-    start, end = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+    start = tags.get("dagster/asset_partition_range_start")
+    end = tags.get("dagster/asset_partition_range_end")
     return f"{start}..{end}" if start and end else None
 
 
@@ -181,7 +182,7 @@ def _error_text(error: Any) -> str:
     that name what failed (dbt prints `Runtime Error in model x` and the reason on the next line)."""
     lines: list[str] = []
     while error is not None:
-        text = [line.strip() for line in error.message.strip().splitlines() if line.strip()] or [error.cls_name]
+        text = [line.strip() for line in error.message.splitlines() if line.strip()] or [error.cls_name]
         lines.append(text[0])
         for i, line in enumerate(text[1:], start=1):
             if " Error in " in f" {line}" and line not in lines:
@@ -222,7 +223,8 @@ def _add_check(entry: RunEntry, evaluation: Any) -> None:
 def ensure_tables(con: duckdb.DuckDBPyConnection, schema: str = RUN_LOG_SCHEMA) -> None:
     con.execute(f"create schema if not exists {schema}")
     for table, columns in COLUMNS.items():
-        con.execute(f"create table if not exists {schema}.{table} ({', '.join(f'{n} {t}' for n, t in columns)})")
+        definition = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
+        con.execute(f"create table if not exists {schema}.{table} ({definition})")
 
 
 def write(con: duckdb.DuckDBPyConnection, entry: RunEntry, schema: str = RUN_LOG_SCHEMA) -> None:
@@ -234,9 +236,9 @@ def write(con: duckdb.DuckDBPyConnection, entry: RunEntry, schema: str = RUN_LOG
             con.execute(f"delete from {schema}.{table} where run_id = ?", [entry.run_id])
         con.execute(
             f"insert into {schema}.run_log values ({', '.join('?' * len(COLUMNS['run_log']))})",
-            [entry.run_id, entry.job_name, entry.status, entry.started_at, entry.finished_at, entry.partitions,
-             entry.as_of_date, entry.total("rows_loaded"), entry.total("rows_rejected"), entry.count("passed"),
-             entry.count("warned"), entry.count("failed"), entry.message or None],
+            [entry.run_id, entry.job_name, entry.status, entry.started_at, entry.finished_at,
+             entry.partitions, entry.as_of_date, entry.total("rows_loaded"), entry.total("rows_rejected"),
+             entry.count("passed"), entry.count("warned"), entry.count("failed"), entry.message or None],
         )
         for t in entry.tables:
             con.execute(
@@ -255,7 +257,9 @@ def write(con: duckdb.DuckDBPyConnection, entry: RunEntry, schema: str = RUN_LOG
         raise
 
 
-def set_status(con: duckdb.DuckDBPyConnection, run_id: str, status: str, schema: str = RUN_LOG_SCHEMA) -> None:
+def set_status(
+    con: duckdb.DuckDBPyConnection, run_id: str, status: str, schema: str = RUN_LOG_SCHEMA
+) -> None:
     con.execute(f"update {schema}.run_log set status = ? where run_id = ?", [status, run_id])
 
 
@@ -277,7 +281,7 @@ def read(con: duckdb.DuckDBPyConnection, run_id: str, schema: str = RUN_LOG_SCHE
         [run_id],
     ).fetchall():
         entry.tables.append(
-            TableStats(layer, name, loaded, rejected, published, checked, json.loads(shares) if shares else None)
+            TableStats(layer, name, loaded, rejected, published, checked, _json(shares))
         )
     entry.checks = [
         CheckOutcome(*row)
@@ -309,7 +313,11 @@ def last_published(
     ).fetchone()
     if row is None:
         return None
-    return row[0], TableStats(layer, table, checked_rows=row[1], checked_shares=json.loads(row[2]) if row[2] else None)
+    return row[0], TableStats(layer, table, checked_rows=row[1], checked_shares=_json(row[2]))
+
+
+def _json(text: str | None) -> Any:
+    return json.loads(text) if text else None
 
 
 def _has_log(con: duckdb.DuckDBPyConnection, schema: str) -> bool:
@@ -328,7 +336,9 @@ def summary(entry: RunEntry, serving_path: str) -> str:
     asked = entry.partitions or "default range"
     lines = [f"Run {entry.run_id[:8]} ({entry.job_name}, as-of days: {asked}): {entry.status.upper()}"]
     if entry.status == PUBLISHED:
-        lines.append(f"Published as-of {entry.as_of_date} to {serving_path} (schema main; run log in main.run_log).")
+        lines.append(
+            f"Published as-of {entry.as_of_date} to {serving_path} (schema main; run log in main.run_log)."
+        )
     else:
         lines.append(f"Nothing published: {serving_path} is unchanged.")
     raw = sorted((t for t in entry.tables if t.layer == RAW), key=lambda t: t.table_name)
@@ -341,9 +351,11 @@ def summary(entry: RunEntry, serving_path: str) -> str:
         lines.append(f"  {'public table':<30} {'rows':>10}")
         lines += [f"  {t.table_name:<30} {_n(t.rows_published):>10}" for t in public]
     lines.append(
-        f"Checks: {entry.count('passed')} passed, {entry.count('warned')} warned, {entry.count('failed')} failed."
+        f"Checks: {entry.count('passed')} passed, {entry.count('warned')} warned, "
+        f"{entry.count('failed')} failed."
     )
-    lines += [f"  warned: {c.asset_key} {c.check_name}: {c.description}" for c in entry.checks if c.outcome == "warned"]
+    warned = [c for c in entry.checks if c.outcome == "warned"]
+    lines += [f"  warned: {c.asset_key} {c.check_name}: {c.description}" for c in warned]
     if entry.message:
         lines += [f"  {line}" for line in entry.message.splitlines()]
     return "\n".join(lines)

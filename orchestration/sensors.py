@@ -66,7 +66,9 @@ def landing_files_sensor(context: SensorEvaluationContext) -> SensorResult | Ski
         return SkipReason(f"no new files in {settings.landing_dir()}")
     digest = hashlib.sha256(json.dumps(sorted(listing.items())).encode()).hexdigest()[:16]
     return SensorResult(
-        run_requests=[RunRequest(run_key=f"landing-{digest}", tags={"cs/new_files": ", ".join(arrived)[:500]})],
+        run_requests=[
+            RunRequest(run_key=f"landing-{digest}", tags={"cs/new_files": ", ".join(arrived)[:500]}),
+        ],
         cursor=json.dumps(listing, sort_keys=True),
     )
 

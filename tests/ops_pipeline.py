@@ -114,7 +114,8 @@ def published_base() -> Path:
     if not result.success:
         from orchestration import runlog
 
-        raise RuntimeError(f"the base refresh failed:\n{runlog.collect(instance, result.run_id, runlog.FAILED).message}")
+        failure = runlog.collect(instance, result.run_id, runlog.FAILED).message
+        raise RuntimeError(f"the base refresh failed:\n{failure}")
     return root
 
 
@@ -139,7 +140,8 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
     parts: list[Any] = []
     for table in tables:
         columns = {r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'main' and table_name = ?",
+            "select column_name from information_schema.columns "
+            "where table_schema = 'main' and table_name = ?",
             [table],
         ).fetchall()}
         as_of = "max(as_of_date)" if "as_of_date" in columns else "null"

@@ -33,7 +33,8 @@ from tests.ops_pipeline import copy_base, latest_complete_day, published_base, r
 def _manifest_models() -> set[str]:
     """`schema/name` of every dbt model and seed (the asset keys dagster-dbt gives them)."""
     manifest = json.loads(Path(dbt_project.manifest_path).read_text())
-    return {f"{n['schema']}/{n['name']}" for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")}
+    nodes = manifest["nodes"].values()
+    return {f"{n['schema']}/{n['name']}" for n in nodes if n["resource_type"] in ("model", "seed")}
 
 
 def test_definitions_load_with_the_whole_graph() -> None:
@@ -63,7 +64,9 @@ def test_whole_run_in_process_publishes_every_built_public_table() -> None:
     with duckdb.connect(str(root / "serving.duckdb"), read_only=True) as serving:
         published = {t: serving.execute(f"select count(*) from main.{t}").fetchone()[0] for t in built}
         log = serving.execute("select status, as_of_date, rows_loaded, checks_failed from run_log").fetchall()
-        raw = dict(serving.execute("select table_name, rows_loaded from run_log_tables where layer = 'raw'").fetchall())
+        raw = dict(serving.execute(
+            "select table_name, rows_loaded from run_log_tables where layer = 'raw'"
+        ).fetchall())
     assert built and published == built and all(built.values())
     assert log == [(runlog.PUBLISHED, latest_complete_day() - timedelta(days=1), sum(raw.values()), 0)]
     assert set(raw) == {"accounts", "subscriptions", "invoices", "users", "usage_events", "support_tickets",
@@ -108,7 +111,9 @@ def test_schedule_refreshes_the_default_range() -> None:
     assert schedule.job_name == "refresh"
 
 
-def test_landing_sensor_runs_once_per_new_set_of_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_landing_sensor_runs_once_per_new_set_of_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     landing = tmp_path / "landing"
     (landing / "usage_events").mkdir(parents=True)
     monkeypatch.setenv("CS_LANDING_DIR", str(landing))
@@ -206,7 +211,9 @@ def test_runs_killed_before_are_marked_failed(tmp_path: Path) -> None:
     dead.wait()
     with DagsterInstance.local_temp(str(tmp_path)) as instance:
         orphan, alive = (
-            instance.add_run(DagsterRun(job_name="refresh", status=DagsterRunStatus.STARTED, tags={CLI_PID_TAG: pid}))
+            instance.add_run(
+                DagsterRun(job_name="refresh", status=DagsterRunStatus.STARTED, tags={CLI_PID_TAG: pid})
+            )
             for pid in (str(dead.pid), str(os.getpid()))
         )
         fail_orphaned_runs(instance)

@@ -21,6 +21,9 @@ from orchestration.contract import TABLES
 from orchestration.project import PUBLIC_TABLES
 
 
+COMPONENTS = ("usage", "adoption", "engagement", "support", "sentiment", "financial")
+
+
 @pytest.fixture
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
@@ -51,7 +54,7 @@ def _health(bands: list[str], day: date = date(2025, 6, 1)) -> pd.DataFrame:
         "account_id": [f"a{i}" for i in range(n)],
         "as_of_date": day,
         "health_profile": "default",
-        **{f"{c}_score": 50.0 for c in ("usage", "adoption", "engagement", "support", "sentiment", "financial")},
+        **{f"{c}_score": 50.0 for c in COMPONENTS},
         "health_coverage": 1.0,
         "health_score": [score[b] for b in bands],
         "health_band": bands,
@@ -62,7 +65,8 @@ def _health(bands: list[str], day: date = date(2025, 6, 1)) -> pd.DataFrame:
 
 def _publish_baseline(con: duckdb.DuckDBPyConnection, outcome: gx.SuiteOutcome) -> None:
     """What the publish step records: the suite's rows and shares under a published run."""
-    entry = runlog.RunEntry("baseline-run", "refresh", runlog.PUBLISHED, datetime(2025, 6, 1), datetime(2025, 6, 1))
+    when = datetime(2025, 6, 1)
+    entry = runlog.RunEntry("baseline-run", "refresh", runlog.PUBLISHED, when, when)
     stats = entry.table(outcome.suite.layer, outcome.suite.table)
     stats.checked_rows, stats.checked_shares = outcome.rows, outcome.shares
     runlog.write(con, entry)
@@ -155,9 +159,9 @@ def test_warning_expectations_do_not_block(con) -> None:
     suite = _suite(runlog.RAW, "invoices")
     con.execute("""
         create table raw.invoices as
-        select 'i1' as invoice_id, 'a1' as account_id, null as subscription_id, date '2025-01-10' as issued_on,
-               date '2025-01-01' as due_on, null::date as paid_on, 10.0 as amount, 'USD' as currency,
-               'open' as status
+        select 'i1' as invoice_id, 'a1' as account_id, null as subscription_id,
+               date '2025-01-10' as issued_on, date '2025-01-01' as due_on, null::date as paid_on,
+               10.0 as amount, 'USD' as currency, 'open' as status
     """)
     outcome = gx.validate(con, suite)
     assert [(f.expectation, f.severity) for f in outcome.failures] == [

@@ -61,7 +61,7 @@ READER = textwrap.dedent(
         except Exception as error:  # any failure of a reader is what the test looks for
             line = {"error": repr(error)}
         print(json.dumps(line), flush=True)
-        time.sleep(0.02)
+        time.sleep(0.1)  # a few readings a second; the refresh needs the CPU too
     """
 )
 
@@ -251,7 +251,8 @@ def test_publish_killed_while_writing_leaves_serving_untouched(tmp_path: Path) -
     writer = subprocess.Popen([sys.executable, "-c", PUBLISHER, str(warehouse), str(serving), "killed-run"],
                               cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
-    while not list(root.glob(".serving.duckdb.*.tmp")) and writer.poll() is None and time.monotonic() < deadline:
+    while not list(root.glob(".serving.duckdb.*.tmp")) and writer.poll() is None:
+        assert time.monotonic() < deadline, "the writer never started writing"
         time.sleep(0.001)
     writer.kill()
     writer.wait()

@@ -102,7 +102,9 @@ def write_serving_file(warehouse_path: Path, target: Path, tables: Sequence[str]
         raise RuntimeError(f"{wal} left after checkpoint: the serving file would not be self-contained")
 
 
-def publish(warehouse_path: Path, serving: Path, tables: Sequence[str], entry: runlog.RunEntry) -> runlog.RunEntry:
+def publish(
+    warehouse_path: Path, serving: Path, tables: Sequence[str], entry: runlog.RunEntry
+) -> runlog.RunEntry:
     """Record the run, write a new serving file from the warehouse and rename it over the old one."""
     con = warehouse.connect_duckdb(warehouse_path)
     try:
@@ -174,8 +176,12 @@ def build_publish_asset(
         entry = runlog.collect(context.instance, context.run_id, status=PUBLISHING)
         entry = publish(settings.warehouse_path(), settings.serving_path(), list(public_tables), entry)
         rows = {t.table_name: t.rows_published for t in entry.tables if t.layer == runlog.PUBLIC}
-        loaded = {t.table_name: [t.rows_loaded, t.rows_rejected] for t in entry.tables if t.layer == runlog.RAW}
-        context.log.info(f"published as-of {entry.as_of_date}: {sum(rows.values()):,} rows in {len(rows)} tables")
+        loaded = {
+            t.table_name: [t.rows_loaded, t.rows_rejected] for t in entry.tables if t.layer == runlog.RAW
+        }
+        context.log.info(
+            f"published as-of {entry.as_of_date}: {sum(rows.values()):,} rows in {len(rows)} tables"
+        )
         return MaterializeResult(
             metadata={
                 "as_of_date": str(entry.as_of_date),

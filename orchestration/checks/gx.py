@@ -168,14 +168,17 @@ def contract_expectations(table_name: str) -> list[dict[str, Any]]:
         _exp("expect_table_columns_to_match_set", column_set=table.column_names, exact_match=False),
         _exp("expect_column_values_to_be_unique", column=table.key),
     ]
-    out += [_exp("expect_column_values_to_not_be_null", column=c.name) for c in table.columns if not c.nullable]
+    out += [
+        _exp("expect_column_values_to_not_be_null", column=c.name) for c in table.columns if not c.nullable
+    ]
     out += [
         _exp("expect_column_values_to_be_in_set", column=c.name, value_set=list(c.accepted_values))
         for c in table.columns
         if c.accepted_values is not None
     ]
     out += [
-        _exp("expect_column_values_to_be_between", column=c.name, min_value=c.min_value, max_value=c.max_value)
+        _exp("expect_column_values_to_be_between", column=c.name,
+             min_value=c.min_value, max_value=c.max_value)
         for c in table.columns
         if c.min_value is not None or c.max_value is not None
     ]
@@ -214,7 +217,9 @@ def resolve_parameter(name: str) -> Any:
     if kind == "contract":
         table, column, attribute = rest.split("__")
         found = TABLES_BY_NAME[table].column(column)
-        return list(found.accepted_values or ()) if attribute == "values" else getattr(found, f"{attribute}_value")
+        if attribute == "values":
+            return list(found.accepted_values or ())
+        return getattr(found, f"{attribute}_value")
     if kind == "seed":
         seed, column = rest.split("__")
         return _seed_values(seed, column)
@@ -266,8 +271,10 @@ class SuiteOutcome:
     def description(self) -> str:
         if self.skipped:
             return f"skipped: {self.skipped}"
-        head = f"{self.evaluated - len(self.failures)} of {self.evaluated} expectations passed on {self.rows} rows " \
-               f"({self.suite.slice.describe()} of {self.suite.relation})"
+        head = (
+            f"{self.evaluated - len(self.failures)} of {self.evaluated} expectations passed on {self.rows} "
+            f"rows ({self.suite.slice.describe()} of {self.suite.relation})"
+        )
         if self.passed:
             return head
         return head + ". Failed: " + " | ".join(f.text() for f in self.failures)
@@ -315,7 +322,8 @@ def _batch_definition(name: str) -> Any:
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
     ).fetchone()
     return bool(row and row[0])
 
@@ -342,7 +350,8 @@ def drift_expectations(suite: Suite, rows: int, shares: dict[str, list[list[Any]
         tolerance = float(rules.var(ROW_COUNT_TOLERANCE_VAR)) / 100
         low = math.floor(baseline.checked_rows * (1 - tolerance))
         high = math.ceil(baseline.checked_rows * (1 + tolerance))
-        out.append({"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": low, "max_value": high},
+        out.append({"type": "expect_table_row_count_to_be_between",
+                    "kwargs": {"min_value": low, "max_value": high},
                     "meta": {**meta, "detail": f"was {baseline.checked_rows} rows, allowed {low}..{high}"}})
     tolerance = float(rules.var(SHARE_TOLERANCE_VAR)) / 100
     for column in suite.drift.shares:
@@ -356,7 +365,8 @@ def drift_expectations(suite: Suite, rows: int, shares: dict[str, list[list[Any]
                       f"{min(was + tolerance, 1):.1%}, now {now.get(key, 0.0):.1%}")
             if was - tolerance > 0:  # at least (was - tolerance) of the values are this value
                 out.append({"type": "expect_column_values_to_be_in_set",
-                            "kwargs": {"column": column, "value_set": [value], "mostly": round(was - tolerance, 6)},
+                            "kwargs": {"column": column, "value_set": [value],
+                                       "mostly": round(was - tolerance, 6)},
                             "meta": {**meta, "detail": detail}})
             if was + tolerance < 1:  # at least 1 - (was + tolerance) of the values are another value
                 out.append({"type": "expect_column_values_to_not_be_in_set",
@@ -412,7 +422,8 @@ def _failure(result: Any, default_severity: str) -> Failure:
     name = f"{config.type}({target})"
     info = result.exception_info or {}
     if info.get("raised_exception"):
-        return Failure(name, meta.get("severity", default_severity), f"error: {info.get('exception_message')}")
+        severity = meta.get("severity", default_severity)
+        return Failure(name, severity, f"error: {info.get('exception_message')}")
     found = result.result or {}
     if "unexpected_count" in found and found.get("unexpected_count"):
         detail = f"{found['unexpected_count']} unexpected ({found.get('unexpected_percent', 0):.2f}%)"
