@@ -19,11 +19,19 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterRun, DagsterRunStatus, build_schedule_context, build_sensor_context
+from dagster import (
+    AssetKey,
+    DagsterRun,
+    DagsterRunStatus,
+    PartitionKeyRange,
+    build_asset_context,
+    build_schedule_context,
+    build_sensor_context,
+)
 
 from orchestration import runlog, settings
 from orchestration.definitions import defs
-from orchestration.partitions import range_tags
+from orchestration.partitions import as_of_vars, range_tags
 from orchestration.project import MARTS_SCHEMA, built_public_tables, dbt_project
 from orchestration.sensors import SETTLE_SECONDS, landing_listing
 from orchestration.settings import PROJECT_DIR
@@ -101,6 +109,13 @@ def test_a_backfilled_range_gives_the_same_rows_as_the_full_build(tmp_path: Path
     partitions = {e.partition for e in result.get_asset_materialization_events()
                   if e.asset_key == AssetKey([MARTS_SCHEMA, "account_features_daily"])}
     assert partitions == {(start + timedelta(days=i)).isoformat() for i in range(3)}
+
+
+def test_partitions_become_dbt_vars() -> None:
+    assert as_of_vars(build_asset_context()) == {}
+    assert as_of_vars(build_asset_context(partition_key="2025-06-01")) == {"as_of_date": "2025-06-01"}
+    one_range = build_asset_context(partition_key_range=PartitionKeyRange("2025-06-01", "2025-06-03"))
+    assert as_of_vars(one_range) == {"as_of_start": "2025-06-01", "as_of_end": "2025-06-03"}
 
 
 def test_schedule_refreshes_the_default_range() -> None:
