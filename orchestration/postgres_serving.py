@@ -37,7 +37,7 @@ NEXT_SCHEMA = "marts__next"  # filled by a publish, renamed to `marts` by its sw
 PREVIOUS_SCHEMA = "marts__previous"  # the replaced `marts`, dropped after the swap
 SWAP_LOCK_TIMEOUT = "500ms"  # under PostgreSQL's 1 s deadlock_timeout: a publish gives way to readers
 SWAP_ATTEMPTS = 20
-SPOOL_IN_MEMORY_BYTES = 64 * 1024 * 1024  # a table's COPY stays in memory up to this size, then spills to disk
+SPOOL_IN_MEMORY_BYTES = 64 * 1024 * 1024  # a table's COPY stays in memory up to this size, then on disk
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,10 @@ def _columns_ddl(cur, table: str) -> str:
     )
     columns = cur.fetchall()
     if not columns:
-        raise LookupError(f"{MARTS_SCHEMA}.{table} does not exist in the warehouse: build it before publishing")
-    return ", ".join(f"{_q(name)} {type_}{' not null' if not_null else ''}" for name, type_, not_null in columns)
+        raise LookupError(f"{MARTS_SCHEMA}.{table} is not in the warehouse: build it before publishing")
+    return ", ".join(
+        f"{_q(name)} {type_}{' not null' if not_null else ''}" for name, type_, not_null in columns
+    )
 
 
 def _copy_table(source_cur, target_cur, table: str) -> int:
@@ -122,7 +124,7 @@ def _copy_table(source_cur, target_cur, table: str) -> int:
 
 
 def _swap(serving) -> int:
-    """Rename `marts` to PREVIOUS_SCHEMA and NEXT_SCHEMA to `marts` in one transaction; return the attempts."""
+    """Rename `marts` to PREVIOUS_SCHEMA and NEXT_SCHEMA to `marts` in one transaction; the attempts."""
     import psycopg2.errors
 
     for attempt in range(1, SWAP_ATTEMPTS + 1):
@@ -145,7 +147,7 @@ def _swap(serving) -> int:
         except psycopg2.errors.LockNotAvailable:
             serving.rollback()
             time.sleep(min(0.1 * attempt, 1.0))
-    raise TimeoutError(f"could not swap {NEXT_SCHEMA} for {SERVING_SCHEMA}: readers held the tables throughout")
+    raise TimeoutError(f"no swap of {NEXT_SCHEMA}: readers held the {SERVING_SCHEMA} tables throughout")
 
 
 def _drop_schema_if_free(serving, schema: str) -> None:

@@ -16,6 +16,8 @@ from orchestration.contract import BOOLEAN, DATE, INT, NUMERIC, RAW_SCHEMA, TABL
 from orchestration.loader import REJECTS_TABLE, load
 from orchestration.warehouse import connect_duckdb
 
+VALIDATED_DUCKDB = "validated.duckdb"  # not raw.duckdb: its catalog name would clash with schema raw
+
 # The contract's logical types in Spark SQL (the loader's DuckDB types have no bare `varchar` here).
 SPARK_TYPES = {
     TEXT: "string",
@@ -29,7 +31,7 @@ SPARK_TYPES = {
 
 def export_raw(landing: Path, work: Path) -> dict[str, Path]:
     """Load `landing` with the project's loader into a scratch DuckDB file; one Parquet file per raw table."""
-    warehouse = work / "validated.duckdb"  # not raw.duckdb: its catalog name would clash with schema raw
+    warehouse = work / VALIDATED_DUCKDB
     report = load(landing, warehouse_path=warehouse)
     if report.too_broken:
         raise RuntimeError(report.summary())
@@ -47,7 +49,7 @@ def export_raw(landing: Path, work: Path) -> dict[str, Path]:
 
 
 def write_raw_tables(spark, exports: dict[str, Path]) -> None:  # spark: pyspark.sql.SparkSession
-    """(Re)create `raw.<table>` in the Spark metastore from the exported Parquet files, typed by the contract."""
+    """(Re)create `raw.<table>` in the Spark metastore from the exported Parquet files, contract-typed."""
     spark.sql(f"create database if not exists {RAW_SCHEMA}")
     for table in TABLES:
         columns = ", ".join(f"{c.name} {SPARK_TYPES[c.type]}" for c in table.columns)

@@ -3,8 +3,8 @@
 A throwaway cluster (tests/pg_server.py) gets the same generated landing files as a DuckDB
 warehouse; the loader and `dbt build` (every seed, model, data test and unit test) run on both, and:
 - every node of the PostgreSQL build succeeds;
-- every public table (SPEC section 6) built holds the same rows on both engines: decimals exactly,
-  floating-point scores rounded to FLOAT_DECIMALS places (the engines may sum in another order);
+- every public table (SPEC section 6) built holds the same rows on both engines: decimals (money,
+  scores) exactly, floating-point ratios rounded (tests/compare_tables.py);
 - publishing to the serving database swaps all public tables at once: a reader querying throughout
   two publishes is never refused and never sees one table's old rows beside another's new rows, and
   a publish that fails half way leaves the published tables as they were;
@@ -18,7 +18,6 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from orchestration.loader import load
 from orchestration.project import MARTS_SCHEMA, PUBLIC_TABLES
 from orchestration.settings import PROJECT_DIR
 from orchestration.synthetic.generator import generate
+from tests.compare_tables import difference, normalised
 from tests.ops_pipeline import environment
 from tests.pg_server import PostgresServer
 
@@ -40,7 +40,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 ACCOUNTS, DAYS, SEED = 40, 150, 23
 END = date(2025, 6, 30)  # last generated day of usage: in the past, so nothing is "in the future"
 LOADED_AT = datetime(2025, 7, 1, 12)
-FLOAT_DECIMALS = 9  # floats (ratios, scores) compared after rounding to this many decimal places
 WAREHOUSE_DB, SERVING_DB = "cs_warehouse", "cs_serving"
 BI_ROLE, BI_PASSWORD = "cs_bi_reader", "bi-secret"
 
@@ -77,7 +76,9 @@ def duckdb_warehouse(landing: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="module")
-def pg_env(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def pg_env(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
     """The environment pointing the project at the cluster's warehouse and serving databases."""
     postgres_server.create_database(WAREHOUSE_DB)
     root = tmp_path_factory.mktemp("pg_dbt")
@@ -109,15 +110,9 @@ def built_public_tables(duckdb_warehouse: Path) -> list[str]:
     return [t for t in PUBLIC_TABLES if t in present]
 
 
-def normalised(rows: list[tuple]) -> Counter:
-    """Rows as a multiset, floats rounded (decimals compare by value: 7.00 == 7.000000)."""
-    def value(v: Any) -> Any:
-        return round(v, FLOAT_DECIMALS) + 0.0 if isinstance(v, float) else v
-    return Counter(tuple(value(v) for v in row) for row in rows)
-
-
 def test_every_node_of_the_build_passes_on_postgres(pg_build: list[Any]) -> None:
-    failed = [f"{r.node.unique_id}: {r.status}: {r.message}" for r in pg_build if r.status in ("error", "fail")]
+    failed = [f"{r.node.unique_id}: {r.status}: {r.message}"
+              for r in pg_build if r.status in ("error", "fail")]
     assert not failed, "\n".join(failed)
     assert all(r.status in ("success", "pass") for r in pg_build), "nodes skipped after a failure"
     kinds = Counter(r.node.resource_type for r in pg_build)
@@ -142,15 +137,11 @@ def test_public_tables_hold_the_same_rows_as_on_duckdb(
                     cur.execute(f"select {', '.join(columns)} from {MARTS_SCHEMA}.{table}")
                     on_postgres = normalised(cur.fetchall())
                 assert sum(on_duckdb.values()) > 0, f"{table} is empty: nothing would be compared"
-                if on_duckdb != on_postgres:
-                    differences.append(
-                        f"{table} ({', '.join(columns)}): {sum((on_duckdb - on_postgres).values())} rows only on "
-                        f"DuckDB, e.g. {list((on_duckdb - on_postgres).elements())[:2]}; "
-                        f"{sum((on_postgres - on_duckdb).values())} only on PostgreSQL, "
-                        f"e.g. {list((on_postgres - on_duckdb).elements())[:2]}"
-                    )
+                engines = ("DuckDB", "PostgreSQL")
+                differences.append(difference(table, columns, on_duckdb, on_postgres, engines))
     finally:
         pg.close()
+    differences = [d for d in differences if d]
     assert not differences, "\n".join(differences)
 
 

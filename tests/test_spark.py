@@ -4,7 +4,8 @@ Runs in .venv-spark (`make test-spark`): pyspark and dbt-spark live there, apart
 where pyspark would break the Great Expectations imports; in the main venv this module is skipped.
 On a small generated dataset, loaded through the project's loader (tests/spark_support.py):
 - every seed, model, data test and unit test of the build passes;
-- every public table (the marts) is built and not empty;
+- every public table (the marts) is built, not empty, and holds the same rows as the DuckDB
+  default built from the same raw tables (tests/compare_tables.py);
 - re-running the latest day overwrites that day's partitions of the daily tables, it never
   duplicates or drops rows (insert_overwrite, the Spark strategy of incremental_by_day).
 """
@@ -12,8 +13,11 @@ On a small generated dataset, loaded through the project's loader (tests/spark_s
 from __future__ import annotations
 
 import json
+import os
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +28,9 @@ from dbt.cli.main import dbtRunner  # noqa: E402
 
 from orchestration.settings import PROJECT_DIR  # noqa: E402
 from orchestration.synthetic.generator import generate  # noqa: E402
+from tests.compare_tables import difference, normalised  # noqa: E402
 from tests.ops_pipeline import environment  # noqa: E402
-from tests.spark_support import export_raw, write_raw_tables  # noqa: E402
+from tests.spark_support import VALIDATED_DUCKDB, export_raw, write_raw_tables  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -35,10 +40,11 @@ END = date(2025, 6, 30)  # last generated day of usage; the latest complete day 
 DAILY_TABLES = ("account_features_daily", "account_health_daily", "account_segments_daily")
 
 
-def dbt(*args: str) -> Any:
-    """Invoke dbt on the spark target; the run results (raises when dbt itself could not run)."""
-    result = dbtRunner().invoke([*args, "--target", "spark", "--project-dir", str(PROJECT_DIR),
-                                 "--profiles-dir", str(PROJECT_DIR), "--quiet"])
+def dbt(*args: str, target: str = "spark") -> Any:
+    """Invoke dbt on a target; the run results (raises when dbt itself could not run)."""
+    with environment({"DBT_TARGET_PATH": f"{os.environ['CS_DATA_DIR']}/target_{target}"}):
+        result = dbtRunner().invoke([*args, "--target", target, "--project-dir", str(PROJECT_DIR),
+                                     "--profiles-dir", str(PROJECT_DIR), "--quiet"])
     if result.exception is not None:
         raise AssertionError(f"dbt {' '.join(args)} did not run: {result.exception}")
     return result.result
@@ -46,24 +52,36 @@ def dbt(*args: str) -> Any:
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The session dbt-spark opens (profiles.yml target spark), over a metastore in tmp, raw tables loaded."""
+    """The session dbt-spark opens (profiles.yml target spark), over a metastore in tmp, raw tables loaded.
+
+    The loader's validated DuckDB file is kept as the warehouse of the `dev` target, for comparison.
+    """
     root = tmp_path_factory.mktemp("spark")
     landing = root / "landing"
     generate(ACCOUNTS, DAYS, SEED, landing, end=END)
-    env = {"CS_DATA_DIR": str(root), "CS_SPARK_DIR": str(root / "spark"),
-           "DBT_TARGET_PATH": str(root / "target"), "DBT_LOG_PATH": str(root / "logs")}
+    env = {"CS_DATA_DIR": str(root), "CS_SPARK_DIR": str(root / "spark"), "DBT_LOG_PATH": str(root / "logs")}
     with environment(env):
         dbt("debug")  # opens the session with the profile's settings; the test reuses it
         from pyspark.sql import SparkSession
 
         session = SparkSession.builder.getOrCreate()
         write_raw_tables(session, export_raw(landing, root / "export"))
-        yield session
+        with environment({"CS_WAREHOUSE_PATH": str(root / "export" / VALIDATED_DUCKDB)}):
+            yield session
 
 
 @pytest.fixture(scope="module")
 def build(spark: Any) -> list[Any]:
     return list(dbt("build").results)
+
+
+@pytest.fixture(scope="module")
+def duckdb_build(spark: Any) -> Path:
+    """The embedded default built from the same raw tables (the loader's DuckDB file)."""
+    results = dbt("build", target="dev").results
+    failed = [r.node.unique_id for r in results if r.status not in ("success", "pass")]
+    assert not failed
+    return Path(os.environ["CS_WAREHOUSE_PATH"])
 
 
 def count(spark: Any, table: str, where: str = "true") -> int:
@@ -85,12 +103,40 @@ def test_every_public_table_is_built_and_filled(build: list[Any], spark: Any) ->
     assert all(rows.values()), rows
 
 
+def test_public_tables_hold_the_same_rows_as_on_duckdb(
+    build: list[Any], duckdb_build: Path, spark: Any
+) -> None:
+    import duckdb
+
+    public = [r.node.name for r in build if r.node.resource_type == "model" and r.node.schema == MARTS_SCHEMA]
+    differences = []
+    with duckdb.connect(str(duckdb_build)) as duck:
+        for table in public:
+            frame = duck.execute(f"select * from {MARTS_SCHEMA}.{table}")
+            columns = [d[0] for d in frame.description]
+            on_duckdb = normalised(frame.fetchall())
+            on_spark = normalised(tuple(row) for row in spark.sql(
+                f"select {', '.join(columns)} from {MARTS_SCHEMA}.{table}").collect())
+            differences.append(difference(table, columns, on_duckdb, on_spark, ("DuckDB", "Spark")))
+    differences = [d for d in differences if d]
+    assert not differences, "\n".join(differences)
+
+
 def test_rerunning_a_day_replaces_its_partitions(build: list[Any], spark: Any) -> None:
     day = spark.sql(f"select max(as_of_date) from {MARTS_SCHEMA}.account_features_daily").collect()[0][0]
-    before = {table: (count(spark, table), count(spark, table, f"as_of_date = '{day}'")) for table in DAILY_TABLES}
-    results = dbt("run", "--select", "config.materialized:incremental",
-                  "--vars", json.dumps({"as_of_date": day.isoformat()})).results
-    assert all(r.status == "success" for r in results) and len(results) >= len(DAILY_TABLES)
-    after = {table: (count(spark, table), count(spark, table, f"as_of_date = '{day}'")) for table in DAILY_TABLES}
-    assert after == before and all(day_rows > 0 for _, day_rows in after.values())
 
+    def snapshot() -> dict[str, tuple[int, Counter]]:
+        """Each daily table's row count, and its rows of the day."""
+        return {
+            table: (count(spark, table), normalised(tuple(row) for row in spark.sql(
+                f"select * from {MARTS_SCHEMA}.{table} where as_of_date = '{day}'").collect()))
+            for table in DAILY_TABLES
+        }
+
+    before = snapshot()
+    # every model: the views compile the run's as-of range into their SQL
+    results = dbt("run", "--vars", json.dumps({"as_of_date": day.isoformat()})).results
+    assert all(r.status == "success" for r in results)
+    after = snapshot()
+    assert after == before
+    assert all(sum(day_rows.values()) > 0 for _, day_rows in after.values())
