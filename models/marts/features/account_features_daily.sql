@@ -4,9 +4,11 @@
     One row per account from its first subscription start, for the days of the run's as-of
     range (incremental: a run replaces its days).
 
-    Windowed counts arrive as day-by-day changes from the int_features__*_changes models and
-    become values by a running sum (running max for "the last X") over the account-day calendar
-    of the range, so a run needs no rows before its first day. MRR 90 days back and
+    Windowed counts arrive as day-by-day changes from the int_features__*_changes models (listed
+    in feature_change_models). Those that change on most days become values by a running sum
+    (running max for "the last X") over the account-day calendar of the range; those that change
+    on few days arrive as periods of constant values (int_features__state_periods) joined by date
+    range. Either way a run needs no rows before its first day. MRR 90 days back and
     first-response medians arrive as daily values.
 -#}
 {{
@@ -21,22 +23,12 @@
 {%- set last_day = as_of_end() %}
 {%- set mrr_lookback_days = var('mrr_change_lookback_days') %}
 
-{#- change models and their columns: summed ones become running sums, dated ones running maxes -#}
-{%- set change_models = [
-    {'model': 'int_features__activity_changes', 'sum': ['active_days_30d', 'events_30d', 'events_prev_30d'], 'max': []},
-    {'model': 'int_features__user_changes', 'sum': ['users_total', 'active_users_30d', 'users_logged_in_10d'], 'max': []},
-    {'model': 'int_features__plan_feature_changes', 'sum': ['plan_features_used_30d'], 'max': []},
-    {'model': 'int_features__support_changes', 'sum': ['tickets_opened_30d', 'urgent_or_escalated_tickets_30d', 'open_tickets', 'csat_score_sum_90d', 'csat_responses_90d'], 'max': []},
-    {'model': 'int_features__nps_changes', 'sum': ['nps_responses_180d', 'nps_promoters_180d', 'nps_detractors_180d'], 'max': []},
-    {'model': 'int_features__payment_changes', 'sum': ['past_due_invoices', 'past_due_amount'], 'max': []},
-    {'model': 'int_features__recency_changes', 'sum': [], 'max': ['last_admin_login_on', 'last_touchpoint_on', 'last_qbr_on']},
-] %}
-{%- set sum_columns = [] %}
-{%- set max_columns = [] %}
-{%- for change_model in change_models %}
-    {%- do sum_columns.extend(change_model['sum']) %}
-    {%- do max_columns.extend(change_model['max']) %}
-{%- endfor %}
+{%- set running_models = feature_change_models('running') %}
+{%- set sum_columns = change_columns(running_models, 'sum') %}
+{%- set max_columns = change_columns(running_models, 'max') %}
+{%- set period_models = feature_change_models('periods') %}
+{%- set period_sum_columns = change_columns(period_models, 'sum') %}
+{%- set period_max_columns = change_columns(period_models, 'max') %}
 
 with
 
@@ -55,6 +47,12 @@ states as (
 first_responses as (
 
     select * from {{ ref('int_features__first_response_daily') }}
+
+),
+
+state_periods as (
+
+    select * from {{ ref('int_features__state_periods') }}
 
 ),
 
@@ -96,23 +94,8 @@ first_starts as (
 
 ),
 
--- all change rows in one shape: a column a model does not have is 0 (sums) or null (dates)
 all_changes as (
-    {%- for change_model in change_models %}
-
-    select
-        account_id,
-        change_date,
-        {%- for column in sum_columns %}
-        {{ column if column in change_model['sum'] else '0' }} as {{ column }},
-        {%- endfor %}
-        {%- for column in max_columns %}
-        {{ column if column in change_model['max'] else 'cast(null as date)' }} as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from {{ ref(change_model['model']) }}
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
-
+    {{ union_changes(running_models) }}
 ),
 
 -- changes dated before an account's first row count from that row
@@ -123,12 +106,12 @@ changes_by_day as (
         case
             when all_changes.change_date < first_starts.first_started_on then first_starts.first_started_on
             else all_changes.change_date
-        end as as_of_date,
-        {%- for column in sum_columns %}
-        sum(all_changes.{{ column }}) as {{ column }},
+        end as as_of_date
+        {%- for column in sum_columns %},
+        sum(all_changes.{{ column }}) as {{ column }}
         {%- endfor %}
-        {%- for column in max_columns %}
-        max(all_changes.{{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- for column in max_columns %},
+        max(all_changes.{{ column }}) as {{ column }}
         {%- endfor %}
     from all_changes
     inner join first_starts
@@ -151,12 +134,12 @@ windowed as (
         calendar.first_started_on,
         calendar.has_ended_subscription,
         calendar.renews_on,
-        calendar.licensed_seats,
-        {%- for column in sum_columns %}
-        sum(coalesce(changes_by_day.{{ column }}, 0)) over running_days as {{ column }},
+        calendar.licensed_seats
+        {%- for column in sum_columns %},
+        sum(coalesce(changes_by_day.{{ column }}, 0)) over running_days as {{ column }}
         {%- endfor %}
-        {%- for column in max_columns %}
-        max(changes_by_day.{{ column }}) over running_days as {{ column }}{{ ',' if not loop.last }}
+        {%- for column in max_columns %},
+        max(changes_by_day.{{ column }}) over running_days as {{ column }}
         {%- endfor %}
     from calendar
     left join changes_by_day
@@ -180,15 +163,26 @@ plan_sizes as (
 
 ),
 
+-- the period holding each day (a day before an account's first change has no period: zeros, no dates)
 joined as (
 
     select
         windowed.*,
+        {%- for column in period_sum_columns %}
+        coalesce(state_periods.{{ column }}, 0) as {{ column }},
+        {%- endfor %}
+        {%- for column in period_max_columns %}
+        state_periods.{{ column }},
+        {%- endfor %}
         coalesce(mrr_lookback.mrr, 0) as mrr_90d_ago,
         coalesce(plan_sizes.plan_features_total, 0) as plan_features_total,
         first_responses.median_first_response_hours_30d,
         {{ dbt.datediff('windowed.first_started_on', 'windowed.as_of_date', 'day') }} as days_since_first_start
     from windowed
+    left join state_periods
+        on windowed.account_id = state_periods.account_id
+        and windowed.as_of_date >= state_periods.valid_from
+        and windowed.as_of_date <= state_periods.valid_to
     left join mrr_lookback
         on windowed.account_id = mrr_lookback.account_id
         and windowed.as_of_date = {{ add_days('mrr_lookback.as_of_date', mrr_lookback_days) }}
