@@ -5,9 +5,6 @@
     the window's length from that day, then in the window before for as long again; a running
     sum of the changes gives each day's values (see interval_changes).
 -#}
--- a table, not a view: built alongside the other inputs of the mart, and the mart's query stays small
-{{ config(materialized='table') }}
-
 
 {%- set first_day = as_of_start() %}
 {%- set last_day = as_of_end() %}

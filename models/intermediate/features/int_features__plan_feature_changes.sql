@@ -5,9 +5,6 @@
     one feature never overlap); each piece is cut to the periods whose plan includes the
     feature (plan_features seed).
 -#}
--- a table, not a view: built alongside the other inputs of the mart, and the mart's query stays small
-{{ config(materialized='table') }}
-
 
 {%- set first_day = as_of_start() %}
 {%- set last_day = as_of_end() %}

@@ -11,9 +11,6 @@
     finds those days. Like every gap, "logged in within login_gap_days" means at most that many
     days ago: a login on D - login_gap_days still counts on D.
 -#}
--- a table, not a view: built alongside the other inputs of the mart, and the mart's query stays small
-{{ config(materialized='table') }}
-
 
 {%- set first_day = as_of_start() %}
 {%- set last_day = as_of_end() %}

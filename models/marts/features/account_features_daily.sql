@@ -8,8 +8,8 @@
     in feature_change_models). Those that change on most days become values by a running sum
     (running max for "the last X") over the account-day calendar of the range; those that change
     on few days arrive as periods of constant values (int_features__state_periods) joined by date
-    range. Either way a run needs no rows before its first day. MRR 90 days back and
-    first-response medians arrive as daily values.
+    range. Either way a run needs no rows before its first day. MRR 90 days back comes from the
+    revenue state of that day; first-response medians arrive as daily values.
 -#}
 {{
     config(
@@ -72,15 +72,18 @@ calendar as (
 
 ),
 
+-- MRR 90 days before a day: the revenue state covering that day (none before the first start: 0).
+-- Read from the states (a few rows per account), not from the daily table: a second read of that
+-- one would make DuckDB hold the whole calendar in memory.
 mrr_lookback as (
 
     select
         account_id,
-        as_of_date,
+        valid_from,
+        -- the open end as the last day, so the join has two plain inequalities (a range join)
+        coalesce(valid_to, {{ last_day }}) as valid_to,
         mrr
-    from mrr_daily
-    where as_of_date >= {{ add_days(first_day, -mrr_lookback_days) }}
-        and as_of_date <= {{ add_days(last_day, -mrr_lookback_days) }}
+    from states
 
 ),
 
@@ -185,7 +188,8 @@ joined as (
         and windowed.as_of_date <= state_periods.valid_to
     left join mrr_lookback
         on windowed.account_id = mrr_lookback.account_id
-        and windowed.as_of_date = {{ add_days('mrr_lookback.as_of_date', mrr_lookback_days) }}
+        and {{ add_days('windowed.as_of_date', -mrr_lookback_days) }} >= mrr_lookback.valid_from
+        and {{ add_days('windowed.as_of_date', -mrr_lookback_days) }} <= mrr_lookback.valid_to
     left join first_responses
         on windowed.account_id = first_responses.account_id
         and windowed.as_of_date = first_responses.as_of_date
