@@ -1,7 +1,9 @@
--- Segment analytics tie out with mrr_movements: for every month and segment type, the values'
--- ARR columns add up to 12 x the company's MRR movements, and the starting-ARR-weighted GRR and
--- NRR of the values add up to the company's GRR and NRR numerators. Each segment row also rolls
--- forward (starting + new + expansion - contraction - churned = ending). Returns offending rows.
+-- Segment analytics tie out with mrr_movements: for every month from the first one with segments
+-- (mrr_movements also holds the revenue history before the first computed as-of day) and every
+-- segment type, the values' ARR columns add up to 12 x the company's MRR movements, and the
+-- starting-ARR-weighted GRR and NRR of the values add up to the company's GRR and NRR numerators.
+-- Each segment row also rolls forward (starting + new + expansion - contraction - churned =
+-- ending). Returns offending rows.
 
 with
 
@@ -29,6 +31,7 @@ company as (
         12 * sum(case when movement = 'contraction' then -mrr_change else 0 end) as contraction_arr,
         12 * sum(case when movement = 'churn' then previous_mrr else 0 end) as churned_arr
     from mrr_movements
+    where month >= (select min(month) from summary)
     group by month
 
 ),

@@ -5,6 +5,11 @@
     is new or reactivated in the month (or its start day was not computed), in the value it holds
     on the month's measuring day. ARR flows are 12 x the month's MRR movements; reactivations
     count as new ARR. Rebuilt on every run.
+
+    mrr_movements covers the whole revenue history, the segments only the as-of days computed (a
+    first build over an explicit range starts later): an account-month whose counting day has no
+    segments is left out, so months before the first computed day have no rows rather than every
+    account in an `unknown` segment with no CSM ratio.
 -#}
 
 with
@@ -84,7 +89,7 @@ account_months as (
         on counted_days.account_id = memberships_daily.account_id
         and counted_days.counted_on = memberships_daily.as_of_date
         and segment_types.segment_type = memberships_daily.segment_type
-    left join account_segments_daily
+    inner join account_segments_daily
         on counted_days.account_id = account_segments_daily.account_id
         and counted_days.counted_on = account_segments_daily.as_of_date
     left join coverage_models
