@@ -280,3 +280,23 @@ def test_day_by_day_equals_one_run(raw_warehouse: Path, tmp_path: Path, monkeypa
     triggers = set(expected["marts.segment_transitions"].query(
         f"effective_date >= '{DAILY_FROM}'")["trigger"])
     assert {"grace_period_elapsed", "churned"} <= triggers
+
+
+def test_no_day_left_behind_by_a_partial_run(raw_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first build over a range that starts after the revenue history begins, then a run of the
+    features alone over later days, then a run of everything without vars: each daily model
+    continues from its own last computed day, so none skips the days the partial run computed;
+    segment analytics start with the first computed month and still tie out with mrr_movements."""
+    first_day = date(2025, 3, 1)
+    wh = _warehouse(raw_warehouse, tmp_path, monkeypatch)
+    everything = [f"+{model}" for model in SEGMENT_MODELS]
+    wh.run(*everything, as_of_start=str(first_day), as_of_end=str(DAILY_FROM - timedelta(days=1)))
+    wh.run("+account_features_daily", as_of_start=str(DAILY_FROM), as_of_end=str(DAILY_TO))
+    wh.run(*everything)
+
+    every_day = {pd.Timestamp(day) for day in _days(first_day, AS_OF)}
+    for name in ("marts.account_features_daily", "marts.account_health_daily", "marts.account_segments_daily"):
+        assert set(wh.table(name)["as_of_date"]) == every_day, f"{name} has missing or extra days"
+    summary = wh.table("marts.segment_summary_monthly")
+    assert summary["month"].min() == pd.Timestamp(first_day)
+    wh.dbt("test", "--select", "segment_summary_monthly")

@@ -6,11 +6,13 @@
       1. var `as_of_date` (one day), or vars `as_of_start` + `as_of_end` (a range);
       2. otherwise the range ends at the latest complete day of the raw data (the day before the
          day of the latest usage event: that day may still be loading; never the wall clock) and
-         starts on the day after the last day an earlier run completed (read from the
-         `ops.as_of_runs` log that the `record_as_of_run` hook writes at the end of a run), or at
-         the first subscription start when no run has completed or on --full-refresh (a first
-         build computes the whole history), and never later than its end (re-running the
-         latest day recomputes it).
+         starts on the day after the last day that every daily model of this run had completed
+         in earlier runs (read from the `ops.as_of_model_runs` log that the `record_as_of_run`
+         hook writes at the end of a run), or at the first subscription start when one of them
+         has never completed or on --full-refresh (a first build computes the whole history),
+         and never later than its end (re-running the latest day recomputes it). Per model, so a
+         run of a few models (`--select +account_features_daily`) leaves no days behind for the
+         others: a later run of all of them starts where the one furthest behind stopped.
     The log is written only at the end of a run, so every model of one run sees the same range.
 -#}
 {% macro as_of_bounds() %}
@@ -56,15 +58,38 @@
 {% endmacro %}
 
 
-{#- The last as-of day an earlier run completed, or none (no log yet). -#}
+{#-
+    The last as-of day that every daily model of this run (the incremental models selected; all
+    of the project's when none is) has completed in earlier runs, or none when one of them has
+    never completed (no log row yet).
+-#}
 {% macro cs_last_completed_as_of() %}
-    {%- set log_relation = adapter.get_relation(database=target.get('database'), schema='ops', identifier='as_of_runs') -%}
+    {%- set log_relation = adapter.get_relation(database=target.get('database'), schema='ops', identifier='as_of_model_runs') -%}
     {%- if log_relation is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set result = run_query("select max(as_of_end) from " ~ log_relation) -%}
-    {%- set value = result.columns[0].values()[0] -%}
-    {{ return(none if value is none else modules.datetime.date.fromisoformat((value | string)[:10])) }}
+    {%- set daily_models = cs_daily_models() -%}
+    {%- set result = run_query(
+        "select model_name, max(as_of_end) from " ~ log_relation
+        ~ " where model_name in ('" ~ daily_models | join("', '") ~ "') group by model_name"
+    ) -%}
+    {%- if result.rows | length < daily_models | length -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set last_days = [] -%}
+    {%- for value in result.columns[1].values() -%}
+        {%- do last_days.append(modules.datetime.date.fromisoformat((value | string)[:10])) -%}
+    {%- endfor -%}
+    {{ return(last_days | min) }}
+{% endmacro %}
+
+
+{#- Names of the daily (incremental) models this invocation selected, or of all of them when it selected none. -#}
+{% macro cs_daily_models() %}
+    {%- set daily_models = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('config.materialized', 'equalto', 'incremental') | list -%}
+    {%- set selected = daily_models | selectattr('unique_id', 'in', selected_resources) | list -%}
+    {{ return((selected or daily_models) | map(attribute='name') | sort) }}
 {% endmacro %}
 
 
