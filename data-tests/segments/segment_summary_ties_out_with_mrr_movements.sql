@@ -5,6 +5,9 @@
 -- Each segment row also rolls forward (starting + new + expansion - contraction - churned =
 -- ending). Returns offending rows.
 
+-- It reads two models: Dagster shows it as a check of the segment analytics it guards.
+{{ config(meta={'dagster': {'ref': {'name': 'segment_summary_monthly'}}}) }}
+
 with
 
 summary as (
