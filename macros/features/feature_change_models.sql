@@ -55,3 +55,19 @@
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 {% endmacro %}
+
+
+{#-
+    The totals of change columns as select-list items, each after a comma: the sum of every summed
+    column (0 when there is none) and the latest of every dated column, of `relation`'s rows -
+    grouped, or as a running total over the window named `over`.
+-#}
+{% macro change_totals(change_models, relation, over=none) %}
+    {%- set window = ' over ' ~ over if over else '' -%}
+    {%- for column in change_columns(change_models, 'sum') %},
+        sum(coalesce({{ relation }}.{{ column }}, 0)){{ window }} as {{ column }}
+    {%- endfor %}
+    {%- for column in change_columns(change_models, 'max') %},
+        max({{ relation }}.{{ column }}){{ window }} as {{ column }}
+    {%- endfor %}
+{% endmacro %}

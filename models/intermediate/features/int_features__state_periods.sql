@@ -24,12 +24,7 @@ changes_by_day as (
     select
         account_id,
         change_date
-        {%- for column in sum_columns %},
-        sum({{ column }}) as {{ column }}
-        {%- endfor %}
-        {%- for column in max_columns %},
-        max({{ column }}) as {{ column }}
-        {%- endfor %}
+        {{- change_totals(change_models, 'all_changes') }}
     from all_changes
     where change_date <= {{ last_day }}
     group by account_id, change_date
@@ -43,12 +38,7 @@ running_values as (
         account_id,
         change_date as valid_from,
         lead(change_date) over (partition by account_id order by change_date) as next_change_date
-        {%- for column in sum_columns %},
-        sum({{ column }}) over running_changes as {{ column }}
-        {%- endfor %}
-        {%- for column in max_columns %},
-        max({{ column }}) over running_changes as {{ column }}
-        {%- endfor %}
+        {{- change_totals(change_models, 'changes_by_day', over='running_changes') }}
     from changes_by_day
     window running_changes as (
         partition by account_id

@@ -24,8 +24,6 @@
 {%- set mrr_lookback_days = var('mrr_change_lookback_days') %}
 
 {%- set running_models = feature_change_models('running') %}
-{%- set sum_columns = change_columns(running_models, 'sum') %}
-{%- set max_columns = change_columns(running_models, 'max') %}
 {%- set period_models = feature_change_models('periods') %}
 {%- set period_sum_columns = change_columns(period_models, 'sum') %}
 {%- set period_max_columns = change_columns(period_models, 'max') %}
@@ -110,12 +108,7 @@ changes_by_day as (
             when all_changes.change_date < first_starts.first_started_on then first_starts.first_started_on
             else all_changes.change_date
         end as as_of_date
-        {%- for column in sum_columns %},
-        sum(all_changes.{{ column }}) as {{ column }}
-        {%- endfor %}
-        {%- for column in max_columns %},
-        max(all_changes.{{ column }}) as {{ column }}
-        {%- endfor %}
+        {{- change_totals(running_models, 'all_changes') }}
     from all_changes
     inner join first_starts
         on all_changes.account_id = first_starts.account_id
@@ -138,12 +131,7 @@ windowed as (
         calendar.has_ended_subscription,
         calendar.renews_on,
         calendar.licensed_seats
-        {%- for column in sum_columns %},
-        sum(coalesce(changes_by_day.{{ column }}, 0)) over running_days as {{ column }}
-        {%- endfor %}
-        {%- for column in max_columns %},
-        max(changes_by_day.{{ column }}) over running_days as {{ column }}
-        {%- endfor %}
+        {{- change_totals(running_models, 'changes_by_day', over='running_days') }}
     from calendar
     left join changes_by_day
         on calendar.account_id = changes_by_day.account_id
