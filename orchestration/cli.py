@@ -2,10 +2,10 @@
 
 `run` materialises the whole asset graph through Dagster, in this process, recorded in the
 Dagster instance under DAGSTER_HOME (so `make dev` shows its history): landing -> raw -> dbt ->
-checks -> publish. Without options the models compute their default as-of range (the whole
-history on a first build, then from the last completed day to the latest complete day of the
-data); `--as-of-date` or `--start/--end` ask for past days, in one run, like a UI backfill.
-It prints the run's summary from the run log and exits 1 when nothing was published.
+checks -> publish. Without options the dbt step computes the default as-of range (the whole
+history on a first build, then from the day after the last day built to the latest complete day
+of the data; see orchestration/as_of.py); `--as-of-date` or `--start/--end` ask for past days, in
+one run. It prints the run's summary from the run log and exits 1 when nothing was published.
 
 `dev` serves the Dagster UI on 127.0.0.1 and stops it cleanly on Ctrl-C or SIGTERM. A shell that
 starts a job in the background without job control sets SIGINT to "ignore" for it; Python then
@@ -100,19 +100,23 @@ def fail_orphaned_runs(instance: DagsterInstance) -> None:
             instance.report_run_failed(run, f"the `cli run` process {pid} ended without finishing the run")
 
 
-def _run_options(args: argparse.Namespace) -> tuple[str | None, dict[str, str]]:
-    """Partition key and tags for the as-of days asked for (none: the models' default range)."""
-    from orchestration.partitions import range_tags
+def dbt_step_config(args: argparse.Namespace) -> dict[str, object]:
+    """The dbt step's run config for the as-of days asked for (checked here, so a typo fails at once)."""
+    from orchestration import as_of
 
-    tags = {CLI_PID_TAG: str(os.getpid())}
-    if args.start or args.end:
-        if not (args.start and args.end):
-            raise SystemExit("give both --start and --end")
-        return None, {**tags, **range_tags(args.start, args.end)}
-    return args.as_of_date, tags
+    try:
+        as_of.Request.parse(args.as_of_date, args.start, args.end, args.full_refresh)
+    except as_of.AsOfError as error:
+        raise SystemExit(f"error: {error}") from None
+    options = {"as_of_date": args.as_of_date, "as_of_start": args.start, "as_of_end": args.end}
+    config: dict[str, object] = {key: value for key, value in options.items() if value}
+    if args.full_refresh:
+        config["full_refresh"] = True
+    return config
 
 
 def run(args: argparse.Namespace) -> int:
+    step_config = dbt_step_config(args)
     prepare_environment()
     ensure_landing_data()
     print("==> parsing the dbt project", flush=True)
@@ -127,13 +131,12 @@ def run(args: argparse.Namespace) -> int:
 
     instance = DagsterInstance.get()
     fail_orphaned_runs(instance)
-    partition_key, tags = _run_options(args)
     run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    if args.full_refresh:
-        run_config["ops"] = {"dbt_models": {"config": {"full_refresh": True}}}
+    if step_config:
+        run_config["ops"] = {"dbt_models": {"config": step_config}}
     print(f"==> running the refresh job (Dagster home {instance.root_directory})", flush=True)
     result = defs.resolve_job_def("refresh").execute_in_process(
-        instance=instance, run_config=run_config, partition_key=partition_key, tags=tags, raise_on_error=False
+        instance=instance, run_config=run_config, tags={CLI_PID_TAG: str(os.getpid())}, raise_on_error=False
     )
     entry = finish_run(instance, result.run_id)
     print("\n" + runlog.summary(entry, str(settings.serving_path())), flush=True)

@@ -9,19 +9,17 @@ from orchestration.assets.loader import landing_files, raw_asset_key, raw_tables
 from orchestration.assets.publish import build_publish_asset
 from orchestration.checks.asset_checks import public_suite_checks, raw_suite_checks
 from orchestration.jobs import refresh_job
-from orchestration.project import built_public_tables
+from orchestration.project import PUBLIC_TABLES
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_refresh
 from orchestration.sensors import landing_files_sensor, record_failed_runs
 
-public_tables = {table: model_asset_key(table) for table in built_public_tables()}
-raw_checks = raw_suite_checks(raw_asset_key)
-public_checks, public_not_built = public_suite_checks(list(public_tables), public_tables.__getitem__)
-gx_checks = [c for c in (raw_checks, public_checks) if c is not None]
+public_tables = {table: model_asset_key(table) for table in PUBLIC_TABLES}
+gx_checks = [raw_suite_checks(raw_asset_key), public_suite_checks(public_tables.__getitem__)]
 blocking_checks = [
     spec.key for d in [raw_tables, dbt_models, *gx_checks] for spec in d.check_specs if spec.blocking
 ]
-serving_database = build_publish_asset(public_tables, blocking_checks, public_not_built)
+serving_database = build_publish_asset(public_tables, blocking_checks)
 
 defs = Definitions(
     assets=[landing_files, raw_tables, dbt_models, serving_database],

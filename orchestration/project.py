@@ -17,7 +17,7 @@ from dagster_dbt.dbt_project import using_dagster_dev
 
 from orchestration import settings
 
-# The public tables of SPEC section 6: what the publish step copies to the serving database.
+# The public tables (docs/contract.md): what the publish step copies to the serving database.
 PUBLIC_TABLES: tuple[str, ...] = (
     "account_segments",
     "account_segments_daily",
@@ -102,14 +102,18 @@ def _manifest() -> dict[str, Any]:
         return json.load(f)
 
 
-def built_public_tables() -> tuple[str, ...]:
-    """The public tables that exist as dbt models today (the others are not built yet)."""
-    models = {
-        node["name"]
+def daily_models() -> list[tuple[str, str]]:
+    """`(schema, name)` of the daily models: incremental models with an `as_of_date` column.
+
+    Their last as-of day tells where the next refresh continues (orchestration/as_of.py).
+    """
+    return sorted(
+        (node["schema"], node["alias"] or node["name"])
         for node in _manifest()["nodes"].values()
-        if node["resource_type"] == "model" and node["config"].get("schema") == MARTS_SCHEMA
-    }
-    return tuple(t for t in PUBLIC_TABLES if t in models)
+        if node["resource_type"] == "model"
+        and node["config"].get("materialized") == "incremental"
+        and "as_of_date" in node.get("columns", {})
+    )
 
 
 def accepted_values(model: str, column: str) -> list[Any]:

@@ -6,8 +6,8 @@ where BI users read the history of the refreshes next to the tables. A record is
 run's Dagster event log (the same facts the UI shows), and `make run` prints its summary from the
 stored record.
 
-- `run_log`: one row per run: status (`published` / `failed`), as-of days asked for and the
-  latest as-of day published, rows loaded and rejected, checks passed / warned / failed, why it failed;
+- `run_log`: one row per run: status (`published` / `failed`), the as-of days the run computed and
+  the latest as-of day published, rows loaded and rejected, checks passed / warned / failed, why it failed;
 - `run_log_tables`: one row per run and table: rows loaded and rejected (raw tables), rows published
   (public tables), and the rows and value shares the quality suite saw (the next run's drift baseline);
 - `run_log_checks`: one row per run and check with its outcome (`passed` / `warned` / `failed`).
@@ -36,7 +36,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("status", "varchar"),
         ("started_at", "timestamp"),
         ("finished_at", "timestamp"),
-        ("partitions", "varchar"),  # as-of days asked for: a day, 'start..end', or null (default range)
+        ("as_of_range", "varchar"),  # as-of days the dbt step computed: a day or 'start..end' (null: no dbt step)
         ("as_of_date", "date"),  # latest as-of day of the published tables
         ("rows_loaded", "bigint"),
         ("rows_rejected", "bigint"),
@@ -91,7 +91,7 @@ class RunEntry:
     status: str
     started_at: datetime | None
     finished_at: datetime | None
-    partitions: str | None = None
+    as_of_range: str | None = None
     as_of_date: date | None = None
     tables: list[TableStats] = field(default_factory=list)
     checks: list[CheckOutcome] = field(default_factory=list)
@@ -117,14 +117,6 @@ class RunEntry:
 
 def _utc(timestamp: float | None) -> datetime | None:
     return datetime.fromtimestamp(timestamp, tz=timezone.utc).replace(tzinfo=None) if timestamp else None
-
-
-def _partitions(tags: dict[str, str]) -> str | None:
-    if "dagster/partition" in tags:
-        return tags["dagster/partition"]
-    start = tags.get("dagster/asset_partition_range_start")
-    end = tags.get("dagster/asset_partition_range_end")
-    return f"{start}..{end}" if start and end else None
 
 
 def _value(metadata: dict[str, Any], key: str) -> Any:
@@ -153,7 +145,6 @@ def collect(instance: DagsterInstance, run_id: str, status: str) -> RunEntry:
         status=status,
         started_at=_utc(run.start_time),
         finished_at=_utc(run.end_time) or datetime.now(timezone.utc).replace(tzinfo=None),
-        partitions=_partitions(dict(run.dagster_run.tags)),
     )
     failures: list[str] = []
     kinds = {
@@ -193,6 +184,10 @@ def _error_text(error: Any) -> str:
 
 def _add_materialization(entry: RunEntry, materialization: Any) -> None:
     path = materialization.asset_key.path
+    start = _value(materialization.metadata, "as_of_start")
+    if start is not None:  # a dbt model: its metadata carries the run's as-of range
+        end = _value(materialization.metadata, "as_of_end")
+        entry.as_of_range = start if start == end else f"{start}..{end}"
     if path[0] != RAW:
         return
     stats = entry.table(RAW, path[-1])
@@ -225,6 +220,14 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, schema: str = RUN_LOG_SCHEMA) 
     for table, columns in COLUMNS.items():
         definition = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
         con.execute(f"create table if not exists {schema}.{table} ({definition})")
+    # run logs written before the as-of range was recorded named the column after partitions
+    legacy = con.execute(
+        "select count(*) from information_schema.columns "
+        "where table_schema = ? and table_name = 'run_log' and column_name = 'partitions'",
+        [schema],
+    ).fetchone()[0]
+    if legacy:
+        con.execute(f"alter table {schema}.run_log rename column partitions to as_of_range")
 
 
 def write(con: duckdb.DuckDBPyConnection, entry: RunEntry, schema: str = RUN_LOG_SCHEMA) -> None:
@@ -237,7 +240,7 @@ def write(con: duckdb.DuckDBPyConnection, entry: RunEntry, schema: str = RUN_LOG
         con.execute(
             f"insert into {schema}.run_log values ({', '.join('?' * len(COLUMNS['run_log']))})",
             [entry.run_id, entry.job_name, entry.status, entry.started_at, entry.finished_at,
-             entry.partitions, entry.as_of_date, entry.total("rows_loaded"), entry.total("rows_rejected"),
+             entry.as_of_range, entry.as_of_date, entry.total("rows_loaded"), entry.total("rows_rejected"),
              entry.count("passed"), entry.count("warned"), entry.count("failed"), entry.message or None],
         )
         for t in entry.tables:
@@ -268,7 +271,7 @@ def read(con: duckdb.DuckDBPyConnection, run_id: str, schema: str = RUN_LOG_SCHE
     if not _has_log(con, schema):
         return None
     row = con.execute(
-        f"select job_name, status, started_at, finished_at, partitions, as_of_date, message "
+        f"select job_name, status, started_at, finished_at, as_of_range, as_of_date, message "
         f"from {schema}.run_log where run_id = ?",
         [run_id],
     ).fetchone()
@@ -333,8 +336,8 @@ def _has_log(con: duckdb.DuckDBPyConnection, schema: str) -> bool:
 
 def summary(entry: RunEntry, serving_path: str) -> str:
     """The few lines `make run` prints at the end."""
-    asked = entry.partitions or "default range"
-    lines = [f"Run {entry.run_id[:8]} ({entry.job_name}, as-of days: {asked}): {entry.status.upper()}"]
+    computed = entry.as_of_range or "none"
+    lines = [f"Run {entry.run_id[:8]} ({entry.job_name}, as-of days computed: {computed}): {entry.status.upper()}"]
     if entry.status == PUBLISHED:
         lines.append(
             f"Published as-of {entry.as_of_date} to {serving_path} (schema main; run log in main.run_log)."

@@ -1,9 +1,8 @@
 """The daily refresh schedule (cron from CS_SCHEDULE_CRON, default 05:00 UTC).
 
-It launches the refresh job without a partition: the models compute from the day after the last
-completed as-of day to the latest complete day of the raw data. The data decides which day is
-complete, not the wall clock (SPEC section 4), so a late sync delays the as-of day instead of
-producing a day without data.
+It launches the refresh job without config: the dbt step computes from the day after the last day
+built to the latest complete day of the raw data. The data decides which day is complete, not the
+wall clock, so a late sync delays the as-of day instead of producing a day without data.
 """
 
 from __future__ import annotations

@@ -82,7 +82,3 @@ def schedule_cron() -> str:
     """Cron (UTC) of the daily refresh; default 05:00 UTC, after nightly syncs have landed."""
     return os.environ.get("CS_SCHEDULE_CRON", "0 5 * * *")
 
-
-def partitions_start() -> str:
-    """First as-of day (YYYY-MM-DD) offered as a daily partition for backfills."""
-    return os.environ.get("CS_PARTITIONS_START", "2024-01-01")

@@ -66,7 +66,7 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def refresh(root: Path, **options: Any) -> tuple[ExecuteInProcessResult, DagsterInstance]:
-    """Run the refresh job in this process on `root` (options: partition_key, tags, run_config)."""
+    """Run the refresh job in this process on `root` (options: tags, run_config)."""
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs

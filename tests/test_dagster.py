@@ -1,4 +1,4 @@
-"""The Dagster code location: definitions, one whole run, partitions, schedule, sensor, `make dev`.
+"""The Dagster code location: definitions, one whole run, a backfill by run config, schedule, sensor, `make dev`.
 
 The whole-run test is the session's published base (tests/ops_pipeline.py): generated landing
 files -> loader -> every dbt model and test -> GX suites -> publish, in this process.
@@ -23,19 +23,16 @@ from dagster import (
     AssetKey,
     DagsterRun,
     DagsterRunStatus,
-    PartitionKeyRange,
-    build_asset_context,
     build_schedule_context,
     build_sensor_context,
 )
 
 from orchestration import runlog, settings
 from orchestration.definitions import defs
-from orchestration.partitions import as_of_vars, range_tags
-from orchestration.project import MARTS_SCHEMA, built_public_tables, dbt_project
+from orchestration.project import MARTS_SCHEMA, PUBLIC_TABLES, dbt_project
 from orchestration.sensors import SETTLE_SECONDS, landing_listing
 from orchestration.settings import PROJECT_DIR
-from tests.ops_pipeline import copy_base, latest_complete_day, published_base, refresh
+from tests.ops_pipeline import QUIET, copy_base, latest_complete_day, published_base, refresh
 
 
 def _manifest_models() -> set[str]:
@@ -58,10 +55,10 @@ def test_definitions_load_with_the_whole_graph() -> None:
     assert any(name.startswith("unique_") or name.startswith("not_null") for _, name in checks)  # dbt tests
     # a singular test reading two models is a check of the one its meta names, not an observation
     assert (f"{MARTS_SCHEMA}/segment_summary_monthly", "segment_summary_ties_out_with_mrr_movements") in checks
-    for table in built_public_tables():
+    for table in PUBLIC_TABLES:
         assert (f"{MARTS_SCHEMA}/{table}", f"gx_public_{table}") in checks
     job = defs.resolve_job_def("refresh")
-    assert job.partitions_def is not None
+    assert job.partitions_def is None  # the as-of days are the dbt step's config, not partitions
     assert defs.resolve_schedule_def("daily_refresh").cron_schedule == settings.schedule_cron()
     assert {s.name for s in defs.sensors} == {"landing_files_sensor", "record_failed_runs"}
 
@@ -70,7 +67,7 @@ def test_whole_run_in_process_publishes_every_built_public_table() -> None:
     root = published_base()
     with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as warehouse:
         built = {t: warehouse.execute(f"select count(*) from {MARTS_SCHEMA}.{t}").fetchone()[0]
-                 for t in built_public_tables()}
+                 for t in PUBLIC_TABLES}
     with duckdb.connect(str(root / "serving.duckdb"), read_only=True) as serving:
         published = {t: serving.execute(f"select count(*) from main.{t}").fetchone()[0] for t in built}
         log = serving.execute("select status, as_of_date, rows_loaded, checks_failed from run_log").fetchall()
@@ -88,7 +85,7 @@ def test_a_backfilled_range_gives_the_same_rows_as_the_full_build(tmp_path: Path
     root = copy_base(tmp_path / "data")
     end = latest_complete_day() - timedelta(days=1)
     start = end - timedelta(days=2)
-    daily = [t for t in built_public_tables() if t.endswith("_daily")]
+    daily = [t for t in PUBLIC_TABLES if t.endswith("_daily")]
     assert daily
 
     def rows() -> dict[str, list]:
@@ -96,37 +93,34 @@ def test_a_backfilled_range_gives_the_same_rows_as_the_full_build(tmp_path: Path
             return {t: con.execute(f"select * from {MARTS_SCHEMA}.{t} where as_of_date between ? and ? "
                                    f"order by all", [start, end]).fetchall() for t in daily}
 
-    def logged_ranges() -> list[tuple]:
-        """One (start, end) per logged dbt invocation (the log has a row per daily model)."""
-        with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
-            return con.execute("select distinct as_of_start, as_of_end, invocation_id "
-                               "from ops.as_of_model_runs").fetchall()
-
-    before, ranges_before = rows(), logged_ranges()
-    result, _ = refresh(root, tags=range_tags(start.isoformat(), end.isoformat()))
+    before = rows()
+    config = {"as_of_start": start.isoformat(), "as_of_end": end.isoformat()}
+    result, instance = refresh(root, run_config={**QUIET, "ops": {"dbt_models": {"config": config}}})
     assert result.success
-    new_ranges = logged_ranges()
-    for logged in ranges_before:
-        new_ranges.remove(logged)
-    assert [logged[:2] for logged in new_ranges] == [(start, end)], "dbt did not get the range of the run's partitions"
     assert rows() == before and all(before.values())
-    partitions = {e.partition for e in result.get_asset_materialization_events()
-                  if e.asset_key == AssetKey([MARTS_SCHEMA, "account_features_daily"])}
-    assert partitions == {(start + timedelta(days=i)).isoformat() for i in range(3)}
+    features = [e for e in result.get_asset_materialization_events()
+                if e.asset_key == AssetKey([MARTS_SCHEMA, "account_features_daily"])]
+    assert len(features) == 1
+    metadata = features[0].materialization.metadata
+    assert (metadata["as_of_start"].value, metadata["as_of_end"].value) == (start.isoformat(), end.isoformat())
+    assert runlog.collect(instance, result.run_id, runlog.PUBLISHED).as_of_range == f"{start}..{end}"
 
 
-def test_partitions_become_dbt_vars() -> None:
-    assert as_of_vars(build_asset_context()) == {}
-    assert as_of_vars(build_asset_context(partition_key="2025-06-01")) == {"as_of_date": "2025-06-01"}
-    one_range = build_asset_context(partition_key_range=PartitionKeyRange("2025-06-01", "2025-06-03"))
-    assert as_of_vars(one_range) == {"as_of_start": "2025-06-01", "as_of_end": "2025-06-03"}
+def test_a_request_that_cannot_be_met_fails_with_its_reason(tmp_path: Path) -> None:
+    root = copy_base(tmp_path / "data")
+    after_the_data = (latest_complete_day() + timedelta(days=5)).isoformat()
+    config = {"as_of_date": after_the_data}
+    result, instance = refresh(root, run_config={**QUIET, "ops": {"dbt_models": {"config": config}}})
+    assert not result.success
+    message = runlog.collect(instance, result.run_id, runlog.FAILED).message
+    assert f"as-of day {after_the_data} is after" in message
 
 
 def test_schedule_refreshes_the_default_range() -> None:
     schedule = defs.resolve_schedule_def("daily_refresh")
     assert schedule.execution_timezone == "UTC"
     result = schedule.evaluate_tick(build_schedule_context())
-    assert [r.partition_key for r in result.run_requests] == [None]
+    assert [(r.partition_key, r.run_config) for r in result.run_requests] == [(None, {})]
     assert schedule.job_name == "refresh"
 
 
@@ -238,11 +232,3 @@ def test_runs_killed_before_are_marked_failed(tmp_path: Path) -> None:
         fail_orphaned_runs(instance)
         assert instance.get_run_by_id(orphan.run_id).status == DagsterRunStatus.FAILURE
         assert instance.get_run_by_id(alive.run_id).status == DagsterRunStatus.STARTED
-
-
-def test_unpartitioned_runs_may_report_checks_of_partitioned_assets() -> None:
-    # The narrow Dagster patch of orchestration/partitions.py is in place (a Dagster upgrade that
-    # renames the method must fail here, not silently in a run).
-    from dagster._core.execution.context.system import StepExecutionContext
-
-    assert getattr(StepExecutionContext.has_asset_partitions_for_input, "_cs_patched", False)

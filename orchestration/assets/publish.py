@@ -9,8 +9,8 @@ A run that fails or is killed before the rename leaves the serving file as it wa
 temporary file is removed by the next publish.
 
 The asset also refuses to publish while the latest evaluation of any blocking check failed, even
-one from another run: in one run Dagster's blocking checks already skip this step, but a UI
-backfill runs the unpartitioned and the partitioned assets in separate runs.
+one from another run: in one run Dagster's blocking checks already skip this step, but the UI lets
+a user materialize the serving database on its own after a run whose checks failed.
 """
 
 # No `from __future__ import annotations`: Dagster reads these annotations when it defines the ops.
@@ -32,13 +32,11 @@ from dagster import (
     MetadataValue,
     asset,
 )
-# Not exported by `dagster`: the status of a check execution in the instance's event log.
-from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
-
 from orchestration import runlog, settings, warehouse
 from orchestration.project import MARTS_SCHEMA
 
 PUBLISHING = "publishing"  # run-log status between the warehouse record and the rename
+FAILED_CHECK = "FAILED"  # status of a check execution whose evaluation failed, in the instance's records
 SERVING_SCHEMA = "main"
 
 
@@ -137,10 +135,10 @@ def publish(
 
 def blocking_failures(instance: DagsterInstance, check_keys: Sequence[AssetCheckKey]) -> list[str]:
     """The blocking checks whose latest evaluation failed with ERROR severity, with why."""
-    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(list(check_keys))
     failures = []
-    for key, record in sorted(latest.items(), key=lambda kv: kv[0].to_user_string()):
-        if record.status != AssetCheckExecutionRecordStatus.FAILED or record.event is None:
+    for key in sorted(check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        record = instance.get_latest_asset_check_evaluation_record(key)
+        if record is None or record.status.value != FAILED_CHECK or record.event is None:
             continue
         evaluation = record.event.dagster_event.event_specific_data
         if evaluation.severity == AssetCheckSeverity.ERROR:
@@ -150,17 +148,17 @@ def blocking_failures(instance: DagsterInstance, check_keys: Sequence[AssetCheck
 
 
 def build_publish_asset(
-    public_tables: dict[str, AssetKey], blocking_checks: Sequence[AssetCheckKey], not_built: Sequence[str]
+    public_tables: dict[str, AssetKey], blocking_checks: Sequence[AssetCheckKey]
 ) -> AssetsDefinition:
-    """The `serving_database` asset over the public tables that exist as dbt models."""
+    """The `serving_database` asset over the public tables."""
 
     @asset(
         name="serving_database",
         group_name="serving",
         deps=list(public_tables.values()),
         description=(
-            "The serving DuckDB file BI tools read (CS_SERVING_PATH, schema main): the public tables of "
-            "SPEC section 6 and the run log, replaced in one atomic rename after every blocking check passed."
+            "The serving DuckDB file BI tools read (CS_SERVING_PATH, schema main): the public tables and the "
+            "run log, replaced in one atomic rename after every blocking check passed."
         ),
         metadata={"path": MetadataValue.path(str(settings.serving_path()))},
     )
@@ -171,8 +169,7 @@ def build_publish_asset(
                 description="Not published: a blocking check failed.\n" + "\n".join(failures),
                 metadata={"failed_checks": MetadataValue.json(failures)},
             )
-        context.log.info(f"publishing {len(public_tables)} public tables to {settings.serving_path()}"
-                         + (f" (not built yet: {', '.join(not_built)})" if not_built else ""))
+        context.log.info(f"publishing {len(public_tables)} public tables to {settings.serving_path()}")
         entry = runlog.collect(context.instance, context.run_id, status=PUBLISHING)
         entry = publish(settings.warehouse_path(), settings.serving_path(), list(public_tables), entry)
         rows = {t.table_name: t.rows_published for t in entry.tables if t.layer == runlog.PUBLIC}
@@ -191,7 +188,6 @@ def build_publish_asset(
                 "checks_passed": entry.count("passed"),
                 "checks_warned": entry.count("warned"),
                 "checks_failed": entry.count("failed"),
-                "not_built_yet": MetadataValue.json(list(not_built)),
             }
         )
 

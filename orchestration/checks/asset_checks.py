@@ -46,10 +46,8 @@ def check_result(asset_key: AssetKey, outcome: gx.SuiteOutcome) -> AssetCheckRes
 
 def suite_checks(
     name: str, suites: Sequence[gx.Suite], asset_key_for: Callable[[str], AssetKey]
-) -> AssetChecksDefinition | None:
-    """One Dagster step validating the given suites (None when there is none to run)."""
-    if not suites:
-        return None
+) -> AssetChecksDefinition:
+    """One Dagster step validating the given suites."""
     by_key = {AssetCheckKey(asset_key_for(s.table), s.check_name): s for s in suites}
     specs = [
         AssetCheckSpec(
@@ -75,15 +73,9 @@ def suite_checks(
     return _checks
 
 
-def raw_suite_checks(asset_key_for: Callable[[str], AssetKey]) -> AssetChecksDefinition | None:
+def raw_suite_checks(asset_key_for: Callable[[str], AssetKey]) -> AssetChecksDefinition:
     return suite_checks("gx_raw_suites", gx.load_suites(runlog.RAW), asset_key_for)
 
 
-def public_suite_checks(
-    built_tables: Sequence[str], asset_key_for: Callable[[str], AssetKey]
-) -> tuple[AssetChecksDefinition | None, list[str]]:
-    """Checks of the public suites whose table is a dbt model, and the names of those not built yet."""
-    suites = gx.load_suites(runlog.PUBLIC)
-    ready = [s for s in suites if s.table in built_tables]
-    waiting = [s.table for s in suites if s.table not in built_tables]
-    return suite_checks("gx_public_suites", ready, asset_key_for), waiting
+def public_suite_checks(asset_key_for: Callable[[str], AssetKey]) -> AssetChecksDefinition:
+    return suite_checks("gx_public_suites", gx.load_suites(runlog.PUBLIC), asset_key_for)

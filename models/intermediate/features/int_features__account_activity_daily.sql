@@ -10,7 +10,7 @@
     )
 }}
 
-{%- set days = daily_fact_range('activity_date') %}
+{%- set days = daily_fact_range() %}
 
 with
 

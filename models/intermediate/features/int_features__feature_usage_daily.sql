@@ -9,7 +9,7 @@
     )
 }}
 
-{%- set days = daily_fact_range('activity_date') %}
+{%- set days = daily_fact_range() %}
 
 with
 

@@ -11,7 +11,7 @@
     )
 }}
 
-{%- set days = daily_fact_range('activity_date') %}
+{%- set days = daily_fact_range() %}
 
 with
 

@@ -10,9 +10,10 @@
     )
 }}
 
-{%- set days = daily_fact_range('as_of_date') %}
-{%- set first_day = "cast('" ~ days['start'] ~ "' as date)" if days['start']
-    else "(select min(started_on) from " ~ ref('stg_raw__subscriptions') ~ ")" %}
+{%- set days = daily_fact_range() %}
+{#- a first build spreads the states from where the revenue history starts (var history_start) -#}
+{%- set first_day = days['start']
+    or (cs_iso_day(var('history_start'), 'history_start') if var('history_start') else as_of_bounds()['start']) %}
 
 with
 
@@ -25,10 +26,7 @@ states as (
 -- the calendar days this run computes
 days as (
 
-    select cast(date_day as date) as as_of_date
-    from (
-        {{ dbt.date_spine('day', first_day, "cast('" ~ days['end_exclusive'] ~ "' as date)") }}
-    ) as spine
+    {{ day_spine(first_day, days['end']) }}
 
 ),
 
