@@ -24,6 +24,7 @@ from dagster import (
 
 from orchestration import runlog, warehouse
 from orchestration.checks import gx
+from orchestration.checks.suites import Suite, load_suites
 
 
 def check_result(asset_key: AssetKey, outcome: gx.SuiteOutcome) -> AssetCheckResult:
@@ -45,7 +46,7 @@ def check_result(asset_key: AssetKey, outcome: gx.SuiteOutcome) -> AssetCheckRes
 
 
 def suite_checks(
-    name: str, suites: Sequence[gx.Suite], asset_key_for: Callable[[str], AssetKey]
+    name: str, suites: Sequence[Suite], asset_key_for: Callable[[str], AssetKey]
 ) -> AssetChecksDefinition | None:
     """One Dagster step validating the given suites (None when there is none to run)."""
     if not suites:
@@ -76,14 +77,14 @@ def suite_checks(
 
 
 def raw_suite_checks(asset_key_for: Callable[[str], AssetKey]) -> AssetChecksDefinition | None:
-    return suite_checks("gx_raw_suites", gx.load_suites(runlog.RAW), asset_key_for)
+    return suite_checks("gx_raw_suites", load_suites(runlog.RAW), asset_key_for)
 
 
 def public_suite_checks(
     built_tables: Sequence[str], asset_key_for: Callable[[str], AssetKey]
 ) -> tuple[AssetChecksDefinition | None, list[str]]:
     """Checks of the public suites whose table is a dbt model, and the names of those not built yet."""
-    suites = gx.load_suites(runlog.PUBLIC)
+    suites = load_suites(runlog.PUBLIC)
     ready = [s for s in suites if s.table in built_tables]
     waiting = [s.table for s in suites if s.table not in built_tables]
     return suite_checks("gx_public_suites", ready, asset_key_for), waiting
