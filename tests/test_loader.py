@@ -617,8 +617,8 @@ def test_cli_reports_a_landing_error(isolated_env: Path, capsys: pytest.CaptureF
 def test_every_injected_bad_row_of_the_generator_is_rejected_with_its_reason(
     isolated_env: Path, tmp_path: Path, fmt: str
 ) -> None:
-    from orchestration.synthetic import bad_rows
-    from orchestration.synthetic.generator import generate
+    from demo_data import bad_rows
+    from demo_data.generator import generate
 
     out = tmp_path / "landing"
     generate(30, 45, 3, out, fmt=fmt, bad_rows=True)
