@@ -66,7 +66,7 @@ dev: $(STAMP)
 	@$(PY) -m orchestration.cli dev
 
 generate: $(STAMP)
-	@$(PY) -m orchestration.synthetic --out $${CS_LANDING_DIR:-data/landing}
+	@$(PY) -m demo_data --out $${CS_LANDING_DIR:-data/landing}
 
 load: $(STAMP)
 	@$(PY) -m orchestration.loader

@@ -24,7 +24,7 @@ MIB = 1024**2
 CHILD = """
 import json, sys
 from pathlib import Path
-from orchestration.synthetic import generate
+from demo_data import generate
 accounts, days, fmt, out = sys.argv[1:]
 print(json.dumps(generate(int(accounts), int(days), seed=7, out=Path(out), fmt=fmt)))
 """

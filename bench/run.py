@@ -1,4 +1,4 @@
-"""Benchmark of the account features and MRR models at scale (issue 3).
+"""Benchmark of the account features and MRR models at scale.
 
 Generates a synthetic landing folder (default 20,000 accounts x 400 days), loads it into a
 private DuckDB warehouse, then measures, each in its own process so wall time and peak memory
@@ -102,7 +102,7 @@ def prepare_data(args: argparse.Namespace, env: dict[str, str]) -> None:
     warehouse.unlink(missing_ok=True)
     python = sys.executable
     for step, command in (
-        ("generate", [python, "-m", "orchestration.synthetic", "--accounts", str(args.accounts), "--days",
+        ("generate", [python, "-m", "demo_data", "--accounts", str(args.accounts), "--days",
                       str(args.days), "--seed", str(args.seed), "--out", str(args.workdir / "landing")]),
         ("load", [python, "-m", "orchestration.loader", "--landing", str(args.workdir / "landing")]),
     ):

@@ -74,7 +74,7 @@ def ensure_landing_data() -> None:
     if landing.is_dir() and any(p.is_file() for p in landing.rglob("*")):
         return
     print(f"==> {landing} is empty: generating the demo dataset", flush=True)
-    subprocess.run([sys.executable, "-m", "orchestration.synthetic", "--out", str(landing)], check=True)
+    subprocess.run([sys.executable, "-m", "demo_data", "--out", str(landing)], check=True)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -1,6 +1,6 @@
-"""The raw-table contract of SPEC section 2, written once.
+"""The raw-table contract, written once: the columns, types, enumerations and ranges of each raw table.
 
-The loader (type enforcement and rejects), the synthetic generator, the raw
+The loader (type enforcement and rejects), the demo-data generator (`demo_data`), the raw
 Great Expectations suites and a test against dbt's sources YAML all read this
 module, so a column, type, enumeration or range is defined in exactly one place.
 This module imports nothing else of the project.

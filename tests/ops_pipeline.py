@@ -103,7 +103,7 @@ def drop_last_day(landing: Path) -> None:
 @lru_cache(maxsize=1)
 def published_base() -> Path:
     """The session's published dataset (built on first use, removed at exit)."""
-    from orchestration.synthetic.generator import generate
+    from demo_data.generator import generate
 
     root = Path(tempfile.mkdtemp(prefix="cs_ops_base_"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)

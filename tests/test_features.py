@@ -1,4 +1,4 @@
-"""As-of and incremental guarantees of the account features and MRR models (issue 3).
+"""As-of and incremental guarantees of the account features and MRR models.
 
 On a small generated dataset, in a private warehouse per test module:
 - no look-ahead: events added after day D change nothing in D's row, even when the run also
@@ -25,10 +25,10 @@ import duckdb
 import pandas as pd
 import pytest
 
+from demo_data.generator import generate
 from orchestration.loader import load
 from orchestration.rules import var
 from orchestration.settings import PROJECT_DIR
-from orchestration.synthetic.generator import generate
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 ACCOUNTS, DAYS, SEED = 25, 120, 11

@@ -1,4 +1,4 @@
-"""Tests of the synthetic data generator (`orchestration.synthetic`).
+"""Tests of the synthetic data generator (`demo_data`).
 
 A small dataset checks the raw contract (columns, keys, foreign keys, enumerations, ranges,
 time consistency); a medium one checks that the data looks like a SaaS book of business
@@ -16,11 +16,11 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from demo_data import DEFAULT_END, expected_bad_rows, generate
+from demo_data.__main__ import main as cli_main
+from demo_data.output import ARROW_TYPES
+from demo_data.world import EVENT_NAMES, INDUSTRIES, PLANS
 from orchestration import contract
-from orchestration.synthetic import DEFAULT_END, expected_bad_rows, generate
-from orchestration.synthetic.__main__ import main as cli_main
-from orchestration.synthetic.output import ARROW_TYPES
-from orchestration.synthetic.world import EVENT_NAMES, INDUSTRIES, PLANS
 
 SMALL = {"accounts": 40, "days": 120, "seed": 11}
 MEDIUM = {"accounts": 500, "days": 300, "seed": 5}

@@ -1,4 +1,4 @@
-"""The Great Expectations suites of expectations/ and the wrapper that runs them (orchestration/checks/gx.py).
+"""The Great Expectations suites of expectations/ and the wrapper that runs them (orchestration/checks/).
 
 Each case builds a small DuckDB warehouse by hand, so the suites are tested on exactly the
 breakage they must catch: a null or duplicate key in a raw table (from the contract), a value out
@@ -17,6 +17,15 @@ import pytest
 
 from orchestration import rules, runlog
 from orchestration.checks import gx
+from orchestration.checks.suites import (
+    EXPECTATIONS_DIR,
+    WARNING,
+    Suite,
+    load_suite,
+    load_suites,
+    parameter_names,
+    resolve_parameter,
+)
 from orchestration.contract import TABLES
 from orchestration.project import PUBLIC_TABLES
 
@@ -33,8 +42,8 @@ def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     connection.close()
 
 
-def _suite(layer: str, table: str) -> gx.Suite:
-    return gx.load_suite(gx.EXPECTATIONS_DIR / layer / f"{table}.json")
+def _suite(layer: str, table: str) -> Suite:
+    return load_suite(EXPECTATIONS_DIR / layer / f"{table}.json")
 
 
 def _accounts(n: int = 20) -> pd.DataFrame:
@@ -73,14 +82,14 @@ def _publish_baseline(con: duckdb.DuckDBPyConnection, outcome: gx.SuiteOutcome) 
 
 
 def test_every_raw_and_public_table_has_a_suite() -> None:
-    assert sorted(s.table for s in gx.load_suites(runlog.RAW)) == sorted(t.name for t in TABLES)
-    assert sorted(s.table for s in gx.load_suites(runlog.PUBLIC)) == sorted(PUBLIC_TABLES)
+    assert sorted(s.table for s in load_suites(runlog.RAW)) == sorted(t.name for t in TABLES)
+    assert sorted(s.table for s in load_suites(runlog.PUBLIC)) == sorted(PUBLIC_TABLES)
 
 
 def test_suite_parameters_resolve_from_vars_contract_and_seeds() -> None:
-    suites = gx.load_suites(runlog.RAW) + gx.load_suites(runlog.PUBLIC)
-    names = gx.parameter_names(e for s in suites for e in s.all_static_expectations())
-    values = {name: gx.resolve_parameter(name) for name in names}
+    suites = load_suites(runlog.RAW) + load_suites(runlog.PUBLIC)
+    names = parameter_names(e for s in suites for e in s.all_static_expectations())
+    values = {name: resolve_parameter(name) for name in names}
     assert values["contract__support_tickets__csat_score__max"] == 5
     assert values["contract__users__role__values"] == ["admin", "co_admin", "executive", "user"]
     assert values["activity_window_days"] == rules.var("activity_window_days")
@@ -165,7 +174,7 @@ def test_warning_expectations_do_not_block(con) -> None:
     """)
     outcome = gx.validate(con, suite)
     assert [(f.expectation, f.severity) for f in outcome.failures] == [
-        ("expect_column_pair_values_a_to_be_greater_than_b(due_on,issued_on)", gx.WARNING)]
+        ("expect_column_pair_values_a_to_be_greater_than_b(due_on,issued_on)", WARNING)]
     assert not outcome.passed and not outcome.blocking_failed
 
 

@@ -1,9 +1,9 @@
-"""The same project on a real PostgreSQL server (SPEC section 7), against the embedded DuckDB default.
+"""The same project on a real PostgreSQL server, against the embedded DuckDB default.
 
 A throwaway cluster (tests/pg_server.py) gets the same generated landing files as a DuckDB
 warehouse; the loader and `dbt build` (every seed, model, data test and unit test) run on both, and:
 - every node of the PostgreSQL build succeeds;
-- every public table (SPEC section 6) built holds the same rows on both engines: decimals (money,
+- every public table built holds the same rows on both engines: decimals (money,
   scores) exactly, floating-point ratios rounded (tests/compare_tables.py);
 - publishing to the serving database swaps all public tables at once: a reader querying throughout
   two publishes is never refused and never sees one table's old rows beside another's new rows, and
@@ -26,11 +26,11 @@ import psycopg2
 import pytest
 from dbt.cli.main import dbtRunner
 
+from demo_data.generator import generate
 from orchestration import postgres_serving
 from orchestration.loader import load
 from orchestration.project import MARTS_SCHEMA, PUBLIC_TABLES
 from orchestration.settings import PROJECT_DIR
-from orchestration.synthetic.generator import generate
 from tests.compare_tables import difference, normalised
 from tests.ops_pipeline import environment
 from tests.pg_server import PostgresServer
@@ -102,7 +102,7 @@ def pg_connect(server: PostgresServer, database: str, **kwargs: str):
 
 
 def built_public_tables(duckdb_warehouse: Path) -> list[str]:
-    """The public tables of SPEC section 6 that the project builds today."""
+    """The public tables that the project builds today."""
     with duckdb.connect(str(duckdb_warehouse)) as con:
         present = {name for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]

@@ -1,4 +1,4 @@
-"""The same project on Spark (SPEC section 7): `dbt build --target spark` in a local Spark session.
+"""The same project on Spark: `dbt build --target spark` in a local Spark session.
 
 Runs in .venv-spark (`make test-spark`): pyspark and dbt-spark live there, apart from the main venv
 where pyspark would break the Great Expectations imports; in the main venv this module is skipped.
@@ -26,8 +26,8 @@ pytest.importorskip("dbt.adapters.spark", reason="dbt-spark is not installed in 
 
 from dbt.cli.main import dbtRunner  # noqa: E402
 
+from demo_data.generator import generate  # noqa: E402
 from orchestration.settings import PROJECT_DIR  # noqa: E402
-from orchestration.synthetic.generator import generate  # noqa: E402
 from tests.compare_tables import difference, normalised  # noqa: E402
 from tests.ops_pipeline import environment  # noqa: E402
 from tests.spark_support import VALIDATED_DUCKDB, export_raw, write_raw_tables  # noqa: E402

@@ -24,6 +24,7 @@ from dagster import (
 
 from orchestration import runlog, warehouse
 from orchestration.checks import gx
+from orchestration.checks.suites import Suite, load_suites
 
 
 def check_result(asset_key: AssetKey, outcome: gx.SuiteOutcome) -> AssetCheckResult:
@@ -45,7 +46,7 @@ def check_result(asset_key: AssetKey, outcome: gx.SuiteOutcome) -> AssetCheckRes
 
 
 def suite_checks(
-    name: str, suites: Sequence[gx.Suite], asset_key_for: Callable[[str], AssetKey]
+    name: str, suites: Sequence[Suite], asset_key_for: Callable[[str], AssetKey]
 ) -> AssetChecksDefinition:
     """One Dagster step validating the given suites."""
     by_key = {AssetCheckKey(asset_key_for(s.table), s.check_name): s for s in suites}
@@ -74,8 +75,8 @@ def suite_checks(
 
 
 def raw_suite_checks(asset_key_for: Callable[[str], AssetKey]) -> AssetChecksDefinition:
-    return suite_checks("gx_raw_suites", gx.load_suites(runlog.RAW), asset_key_for)
+    return suite_checks("gx_raw_suites", load_suites(runlog.RAW), asset_key_for)
 
 
 def public_suite_checks(asset_key_for: Callable[[str], AssetKey]) -> AssetChecksDefinition:
-    return suite_checks("gx_public_suites", gx.load_suites(runlog.PUBLIC), asset_key_for)
+    return suite_checks("gx_public_suites", load_suites(runlog.PUBLIC), asset_key_for)

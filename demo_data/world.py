@@ -32,7 +32,7 @@ INDUSTRIES = ("education", "technology", "sales", "financial_services", "healthc
 REGIONS = ("north_america", "emea", "apac", "latam")
 ROLES = ("admin", "co_admin", "executive", "user")
 
-# Revenue-tier floors of SPEC section 3 (ARR, USD); used to shape the ARR mix, not to segment.
+# Revenue-tier floors of seeds/revenue_tiers.csv (ARR, USD); they shape the ARR mix, not segments.
 MID_MARKET_FLOOR_ARR = 25_000.0
 ENTERPRISE_FLOOR_ARR = 100_000.0
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.synthetic.accounts import Accounts
-from orchestration.synthetic.lifecycle import History, size_class
-from orchestration.synthetic.people import Users
-from orchestration.synthetic.world import (
+from demo_data.accounts import Accounts
+from demo_data.lifecycle import History, size_class
+from demo_data.people import Users
+from demo_data.world import (
     SECONDS_PER_DAY,
     Calendar,
     Streams,

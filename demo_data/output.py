@@ -20,7 +20,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from orchestration import contract
-from orchestration.synthetic.world import SECONDS_PER_DAY, Calendar
+from demo_data.world import SECONDS_PER_DAY, Calendar
 
 FORMATS = ("parquet", "csv")
 ARROW_TYPES = {

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.synthetic.accounts import SEAT_PRICE_MONTHLY, Accounts
-from orchestration.synthetic.world import (
+from demo_data.accounts import SEAT_PRICE_MONTHLY, Accounts
+from demo_data.world import (
     ENTERPRISE_FLOOR_ARR,
     MID_MARKET_FLOOR_ARR,
     Calendar,

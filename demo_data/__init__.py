@@ -1,9 +1,9 @@
 """Synthetic SaaS book of business for the raw landing tables (demo data and tests).
 
-    from orchestration.synthetic import generate, expected_bad_rows
+    from demo_data import generate, expected_bad_rows
     counts = generate(accounts=2000, days=400, seed=7, out=Path("data/landing"))
 
-CLI: `python -m orchestration.synthetic --help`.
+CLI: `python -m demo_data --help`.
 
 The whole history (every subscription, event, ticket...) lies within the `days` days ending on
 `end`: a launch cohort (35% of accounts) starts in the first 15% of the history and the rest
@@ -12,7 +12,7 @@ that drives usage, support, NPS, touchpoints, payments, expansions, contractions
 low engagement precedes churn by weeks to months. The same arguments give byte-identical files.
 """
 
-from orchestration.synthetic.bad_rows import BadRow, expected_bad_rows
-from orchestration.synthetic.generator import DEFAULT_END, generate
+from demo_data.bad_rows import BadRow, expected_bad_rows
+from demo_data.generator import DEFAULT_END, generate
 
 __all__ = ["DEFAULT_END", "BadRow", "expected_bad_rows", "generate"]

@@ -1,4 +1,4 @@
-"""CLI: `python -m orchestration.synthetic --accounts 2000 --days 400 --seed 7 --out data/landing`."""
+"""CLI: `python -m demo_data --accounts 2000 --days 400 --seed 7 --out data/landing`."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import time
 from datetime import date
 from pathlib import Path
 
-from orchestration.synthetic.generator import DEFAULT_END, generate
-from orchestration.synthetic.output import FORMATS
+from demo_data.generator import DEFAULT_END, generate
+from demo_data.output import FORMATS
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.synthetic", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m demo_data", description=__doc__)
     parser.add_argument("--accounts", type=int, default=2000, help="number of accounts (default 2000)")
     parser.add_argument("--days", type=int, default=400, help="days of history ending at --end (default 400)")
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""Generate a synthetic SaaS book of business as raw landing files (SPEC section 2).
+"""Generate a synthetic SaaS book of business as the raw tables' landing files.
 
 `generate()` simulates accounts and their hidden health, derives every raw table from it and
 writes one file per table (`<table>.parquet` or `<table>.csv`, or `<table>/<drop>.<ext>` as a
@@ -16,10 +16,10 @@ import numpy as np
 import pyarrow as pa
 
 from orchestration import contract
-from orchestration.synthetic import bad_rows as bad
-from orchestration.synthetic import output
-from orchestration.synthetic.accounts import Accounts, build_accounts
-from orchestration.synthetic.billing import (
+from demo_data import bad_rows as bad
+from demo_data import output
+from demo_data.accounts import Accounts, build_accounts
+from demo_data.billing import (
     Invoices,
     Subscriptions,
     build_invoices,
@@ -27,12 +27,12 @@ from orchestration.synthetic.billing import (
     subscription_statuses,
     subscription_updated_at,
 )
-from orchestration.synthetic.lifecycle import History, simulate
-from orchestration.synthetic.people import Users, build_users
-from orchestration.synthetic.success import build_nps, build_touchpoints
-from orchestration.synthetic.support import build_tickets
-from orchestration.synthetic.usage import usage_batches
-from orchestration.synthetic.world import (
+from demo_data.lifecycle import History, simulate
+from demo_data.people import Users, build_users
+from demo_data.success import build_nps, build_touchpoints
+from demo_data.support import build_tickets
+from demo_data.usage import usage_batches
+from demo_data.world import (
     INDUSTRIES,
     PLANS,
     REGIONS,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.synthetic import names
-from orchestration.synthetic.world import (
+from demo_data import names
+from demo_data.world import (
     ENTERPRISE_FLOOR_ARR,
     INDUSTRIES,
     MID_MARKET_FLOOR_ARR,
@@ -128,7 +128,7 @@ def _csm_owners(rng: np.random.Generator, arr: np.ndarray) -> np.ndarray:
     # Enterprise accounts almost always have a CSM, mid-market mostly, SMB rarely (tech-touch).
     p_assigned = np.select([arr >= ENTERPRISE_FLOOR_ARR, arr >= MID_MARKET_FLOOR_ARR], [0.97, 0.80], 0.08)
     assigned = rng.random(arr.size) < p_assigned
-    # Staff roughly at the SPEC coverage ratios (15 / 50 / 200 accounts per CSM).
+    # Staff roughly at the coverage ratios of seeds/coverage_models.csv (15 / 50 / 200 accounts per CSM).
     load = (arr >= ENTERPRISE_FLOOR_ARR).sum() / 15 + (
         (arr >= MID_MARKET_FLOOR_ARR) & (arr < ENTERPRISE_FLOOR_ARR)
     ).sum() / 50

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
-from orchestration.synthetic import output
-from orchestration.synthetic.accounts import Accounts
-from orchestration.synthetic.lifecycle import History
-from orchestration.synthetic.people import Users
-from orchestration.synthetic.world import (
+from demo_data import output
+from demo_data.accounts import Accounts
+from demo_data.lifecycle import History
+from demo_data.people import Users
+from demo_data.world import (
     EVENT_NAMES,
     PLAN_FEATURE_MASK,
     SECONDS_PER_DAY,

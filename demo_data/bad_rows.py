@@ -1,4 +1,4 @@
-"""Deliberately bad rows for `--bad-rows`: one or two of each kind SPEC section 2 lists.
+"""Deliberately bad rows for `--bad-rows`: one or two of each kind the raw contract rejects.
 
 Every bad row breaks exactly one rule of the raw contract and carries a recognisable key
 (`bad_...`), except two that cannot: the null key (found by `account_name` = `bad_null_key`)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.synthetic.accounts import Accounts
-from orchestration.synthetic.lifecycle import CHURN, TRIAL, History
-from orchestration.synthetic.world import SECONDS_PER_DAY, Calendar, Streams, within_group_rank
+from demo_data.accounts import Accounts
+from demo_data.lifecycle import CHURN, TRIAL, History
+from demo_data.world import SECONDS_PER_DAY, Calendar, Streams, within_group_rank
 
 CONTRACT_YEAR_DAYS = 365
 NET_TERMS_DAYS = np.array([14, 30, 30])  # payment terms by plan

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.synthetic.accounts import SEAT_PRICE_MONTHLY, Accounts
-from orchestration.synthetic.lifecycle import CHURN, History
-from orchestration.synthetic.world import SECONDS_PER_DAY, Calendar, Streams, within_group_rank
+from demo_data.accounts import SEAT_PRICE_MONTHLY, Accounts
+from demo_data.lifecycle import CHURN, History
+from demo_data.world import SECONDS_PER_DAY, Calendar, Streams, within_group_rank
 
 USERS_PER_SEAT = (0.35, 0.8)  # users created per licensed seat (uniform range)
 MAX_USERS = 250

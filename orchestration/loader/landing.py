@@ -1,0 +1,150 @@
+"""Find the landing files of each raw table and read their headers, before anything is loaded.
+
+For each raw table of `orchestration.contract` the landing folder holds `<table>.csv`,
+`<table>.csv.gz`, `<table>.parquet`, or a folder `<table>/` of such files (searched recursively;
+names starting with `.` or `_` are skipped as partial or marker files). All files of a table are
+read, in order of their path relative to the landing folder ("file order"); other files are
+listed as ignored.
+
+A file's header must hold every column of the contract, once (extra columns are ignored). A
+missing column, a missing required table or an unreadable file raises `LandingError`, and nothing
+is written then. The tables `support_tickets`, `touchpoints` and `nps_responses` are optional (a
+company may have no help desk, CS platform or survey tool): when absent they are loaded empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.contract import TABLES, Table
+
+OPTIONAL_TABLES = frozenset({"support_tickets", "touchpoints", "nps_responses"})
+
+_SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet"}
+
+
+class LandingError(ValueError):
+    """The landing folder cannot be loaded (missing table, missing column, unreadable file)."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One landing file of a raw table, with the column names of its header or schema."""
+
+    path: Path
+    relative: str
+    format: str  # "csv" or "parquet"
+    columns: tuple[str, ...]
+
+
+@dataclass
+class Landing:
+    """What the landing folder holds: the files of each raw table, and files that match no table."""
+
+    root: Path
+    files: dict[str, list[SourceFile]]
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def missing_tables(self) -> list[str]:
+        return [t.name for t in TABLES if not self.files[t.name]]
+
+
+def discover(landing: Path, con: duckdb.DuckDBPyConnection) -> Landing:
+    """Find each raw table's files and read their headers; raise `LandingError` on what cannot load."""
+    if not landing.is_dir():
+        raise LandingError(f"landing folder {landing} does not exist")
+    found = _find_files(landing)
+    errors: list[str] = []
+    for table in TABLES:
+        files = found.files[table.name]
+        if not files and table.name not in OPTIONAL_TABLES:
+            name = table.name
+            errors.append(f"{name}: no {name}.csv, {name}.parquet or folder {name}/ in {landing}")
+        found.files[table.name] = _with_headers(con, table, files, errors)
+    if errors:
+        raise LandingError("cannot load the landing folder:\n  " + "\n  ".join(errors))
+    return found
+
+
+def _find_files(landing: Path) -> Landing:
+    """Sort the landing folder's files by table, in file order; headers are not read yet."""
+    found = Landing(root=landing, files={t.name: [] for t in TABLES})
+    paths = [p for p in landing.rglob("*") if p.is_file() and not _is_hidden(p, landing)]
+    for path in sorted(paths, key=lambda p: p.relative_to(landing).as_posix()):
+        relative = path.relative_to(landing).as_posix()
+        fmt = _format_of(path)
+        in_folder = "/" in relative
+        table = relative.split("/")[0] if in_folder else (_stem(path) if fmt else None)
+        if fmt is None or table not in found.files:
+            found.ignored.append(relative)
+            continue
+        found.files[table].append(SourceFile(path, relative, fmt, ()))
+    return found
+
+
+def _with_headers(
+    con: duckdb.DuckDBPyConnection, table: Table, files: list[SourceFile], errors: list[str]
+) -> list[SourceFile]:
+    """The table's readable files with their column names; what is wrong is added to `errors`."""
+    read: list[SourceFile] = []
+    for source in files:
+        try:
+            if source.format == "csv":
+                columns = _csv_header(source.path)
+            else:
+                columns = _parquet_columns(con, source.path)
+        except (OSError, UnicodeDecodeError, duckdb.Error) as exc:
+            errors.append(f"{table.name}: cannot read {source.relative}: {exc}")
+            continue
+        read.append(SourceFile(source.path, source.relative, source.format, columns))
+        errors.extend(_header_errors(table, source.relative, columns))
+    return read
+
+
+def _format_of(path: Path) -> str | None:
+    name = path.name.lower()
+    return next((fmt for suffix, fmt in _SUFFIXES.items() if name.endswith(suffix)), None)
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    suffix = next(s for s in _SUFFIXES if name.lower().endswith(s))
+    return name[: -len(suffix)]
+
+
+def _is_hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
+
+
+def _csv_header(path: Path) -> tuple[str, ...]:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as f:  # type: ignore[operator]
+        header = next(csv.reader(io.StringIO(f.readline())), [])
+    return tuple(name.strip() for name in header)
+
+
+def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, ...]:
+    rows = con.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
+    return tuple(row[0] for row in rows)
+
+
+def _header_errors(table: Table, relative: str, columns: tuple[str, ...]) -> list[str]:
+    errors = []
+    if not columns or columns == ("",):
+        return [f"{table.name}: {relative} has no header row"]
+    missing = [c for c in table.column_names if c not in columns]
+    if missing:
+        errors.append(
+            f"{table.name}: {relative} lacks column(s) {', '.join(missing)} (it has: {', '.join(columns)})"
+        )
+    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    if duplicated:
+        errors.append(f"{table.name}: {relative} repeats column(s) {', '.join(duplicated)}")
+    return errors
