@@ -1,4 +1,4 @@
-"""Benchmark of the account features and MRR models at scale (issue 3).
+"""Benchmark of the account features and MRR models at scale.
 
 Generates a synthetic landing folder (default 20,000 accounts x 400 days), loads it into a
 private DuckDB warehouse, then measures, each in its own process so wall time and peak memory

@@ -1,4 +1,4 @@
-"""As-of and incremental guarantees of the account features and MRR models (issue 3).
+"""As-of and incremental guarantees of the account features and MRR models.
 
 On a small generated dataset, in a private warehouse per test module:
 - no look-ahead: events added after day D change nothing in D's row, even when the run also

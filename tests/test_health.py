@@ -1,4 +1,4 @@
-"""Health scores on generated data (issue 4): the build, the bands against churn, as-of runs.
+"""Health scores on generated data: the build, the bands against churn, as-of runs.
 
 One generated book of business (1,000 accounts x 400 days), loaded and built once per module
 with `dbt build` (every model, seed, data test and unit test of the project) in a private

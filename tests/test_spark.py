@@ -1,4 +1,4 @@
-"""The same project on Spark (SPEC section 7): `dbt build --target spark` in a local Spark session.
+"""The same project on Spark: `dbt build --target spark` in a local Spark session.
 
 Runs in .venv-spark (`make test-spark`): pyspark and dbt-spark live there, apart from the main venv
 where pyspark would break the Great Expectations imports; in the main venv this module is skipped.
