@@ -3,7 +3,7 @@
 A throwaway cluster (tests/pg_server.py) gets the same generated landing files as a DuckDB
 warehouse; the loader and `dbt build` (every seed, model, data test and unit test) run on both, and:
 - every node of the PostgreSQL build succeeds;
-- every public table built holds the same rows on both engines: decimals (money,
+- every public table (docs/contract.md) built holds the same rows on both engines: decimals (money,
   scores) exactly, floating-point ratios rounded (tests/compare_tables.py);
 - publishing to the serving database swaps all public tables at once: a reader querying throughout
   two publishes is never refused and never sees one table's old rows beside another's new rows, and
@@ -102,7 +102,7 @@ def pg_connect(server: PostgresServer, database: str, **kwargs: str):
 
 
 def built_public_tables(duckdb_warehouse: Path) -> list[str]:
-    """The public tables that the project builds today."""
+    """The public tables (docs/contract.md) that the project builds today."""
     with duckdb.connect(str(duckdb_warehouse)) as con:
         present = {name for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = ?", [MARTS_SCHEMA]

@@ -1,4 +1,4 @@
-"""Write, audit, publish: what BI readers of the serving database can rely on (SPEC section 5).
+"""Write, audit, publish: what BI readers of the serving database can rely on (docs/contract.md).
 
 1. A reader querying the serving database in a loop during a whole refresh never fails, is never
    blocked and never sees a mix of the old and the new tables.

@@ -1,9 +1,9 @@
-"""Segment assignments end to end on a tiny hand-made book of business (issue 5).
+"""Segment assignments end to end on a tiny hand-made book of business.
 
 The raw tables are written by hand into a landing folder as CSV, loaded with the product's
 loader and built with dbt (dbtRunner, in a private warehouse per test). It checks:
-- the examples of SPEC section 3/4: a $50K account that is growing and highly used is not at
-  risk; a $75K flat account whose usage fell 40% is at risk and served one level up;
+- the risk examples of the contract (docs/contract.md): a $50K account that is growing and highly
+  used is not at risk; a $75K flat account whose usage fell 40% is at risk and served one level up;
 - revenue tiers with memory on real data: a dip below the buffer that recovers within the grace
   period keeps the tier, a drop that lasts the whole grace period moves it down on the last day;
   the overrides; the transitions they leave;
@@ -58,10 +58,10 @@ class Account:
 
 
 ACCOUNTS = [
-    # SPEC: $50K, growing (an expansion, usage up a third), highly used -> not at risk
+    # contract example: $50K, growing (an expansion, usage up a third), highly used -> not at risk
     Account("growing_50k", [(HISTORY_START, date(2025, 3, 31), 3000), (date(2025, 4, 1), None, 4200)],
             users=5, feature_events=(2, 3)),
-    # SPEC: $75K flat, usage down 40% (5 events a day -> 3) -> at risk, low_touch served high_touch
+    # contract example: $75K flat, usage down 40% (5 events a day -> 3) -> at risk, served high_touch
     Account("flat_75k", [(HISTORY_START, None, 6250)], users=5, feature_events=(4, 2)),
     # enterprise ($108K) dipping to $84K (below the 90K buffer floor) for 22 days, then back
     Account("dipper", [(HISTORY_START, date(2025, 5, 20), 9000), (date(2025, 5, 21), date(2025, 6, 11), 7000),
