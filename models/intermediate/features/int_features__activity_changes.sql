@@ -65,6 +65,7 @@ changes as (
 
 ),
 
+-- the deltas of each account and change day
 final as (
 
     select

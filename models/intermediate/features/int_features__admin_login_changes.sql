@@ -18,6 +18,7 @@ account_activity as (
 
 ),
 
+-- the days with an admin or executive login, up to the run's last as-of day
 admin_login_days as (
 
     select

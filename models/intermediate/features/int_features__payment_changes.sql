@@ -41,6 +41,7 @@ changes as (
 
 ),
 
+-- the deltas of each account and change day
 final as (
 
     select

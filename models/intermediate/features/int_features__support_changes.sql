@@ -21,6 +21,7 @@ tickets as (
 
 ),
 
+-- each ticket's days, and whether it counts as urgent or escalated
 ticket_days as (
 
     select
@@ -93,6 +94,7 @@ changes as (
 
 ),
 
+-- the deltas of each account and change day
 final as (
 
     select

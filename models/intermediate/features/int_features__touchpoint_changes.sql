@@ -18,6 +18,7 @@ touchpoints as (
 
 ),
 
+-- the days of the touchpoints, up to the run's last as-of day
 touchpoint_days as (
 
     select
