@@ -24,7 +24,6 @@
 {%- set last_day = as_of_end() %}
 {%- set mrr_lookback_days = var('mrr_change_lookback_days') %}
 
-
 with
 
 mrr_daily as (
