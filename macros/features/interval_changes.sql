@@ -6,8 +6,9 @@
     `relation` has `account_id`, `interval_start`, `interval_end` (inclusive; null = open-ended)
     and the `value_columns`. Intervals that began before `first_day` start counting on
     `first_day` (so an incremental run needs no history before its range); each interval
-    stops counting the day after its end. Returns (account_id, change_date, value columns...),
-    several rows per account and day possible: aggregate them.
+    stops counting the day after its end. Returns (account_id, change_date, value columns...):
+    the value columns keep their names and hold +value on the day an interval starts counting and
+    -value on the day after it ends; several rows per account and day possible: aggregate them.
 -#}
 {% macro interval_changes(relation, value_columns, first_day, last_day) %}
 

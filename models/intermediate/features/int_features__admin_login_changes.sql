@@ -1,9 +1,11 @@
 {#-
-    The latest admin or executive login (var admin_roles) up to each day of the run's as-of range,
-    as changes for a running max: one row per account and day with such a login, plus one row on
-    the first as-of day carrying the latest login before the range (so a one-day run needs no
-    earlier rows of the mart). A running max gives "the last one on or before D".
+    The admin or executive logins (var admin_roles) up to the run's last as-of day, as dated
+    rows for a running max: one row per account and day of the range with such a login, plus one
+    row on the first as-of day carrying the latest login before the range (so a one-day run needs
+    no earlier rows of the mart). account_features_daily takes the running max of admin_login_on
+    as the last admin login on or before each day.
 -#}
+{{ config(materialized='ephemeral') }}
 
 {%- set first_day = as_of_start() %}
 {%- set last_day = as_of_end() %}
@@ -16,6 +18,7 @@ account_activity as (
 
 ),
 
+-- the days with an admin or executive login, up to the run's last as-of day
 admin_login_days as (
 
     select
@@ -33,7 +36,7 @@ final as (
     select
         account_id,
         case when login_date < {{ first_day }} then {{ first_day }} else login_date end as change_date,
-        max(login_date) as last_admin_login_on
+        max(login_date) as admin_login_on
     from admin_login_days
     group by 1, 2
 

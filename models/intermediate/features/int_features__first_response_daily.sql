@@ -5,6 +5,7 @@
     A median cannot be rolled from daily figures, so each ticket is spread over the (at most
     activity_window_days) days it counts on, a small cross join with a series of offsets.
 -#}
+{{ config(materialized='ephemeral') }}
 
 {%- set first_day = as_of_start() %}
 {%- set last_day = as_of_end() %}
@@ -18,6 +19,7 @@ tickets as (
 
 ),
 
+-- offsets 0 to activity_window_days - 1: the days from its opening that a ticket counts on
 day_offsets as (
 
     select generated_number - 1 as day_offset
@@ -25,6 +27,7 @@ day_offsets as (
 
 ),
 
+-- answered tickets opened late enough to count on a day of the range
 answered_tickets as (
 
     select
@@ -53,6 +56,7 @@ ticket_days as (
 
 ),
 
+-- a ticket counts once answered
 final as (
 
     select

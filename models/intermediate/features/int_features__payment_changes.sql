@@ -1,9 +1,11 @@
 {#-
-    Day-by-day changes, over the run's as-of range, of an account's past-due invoices (SPEC
-    section 4: not paid, not void, due_on < D) and their amount. An invoice is past due from the
-    day after its due date to the day before it is paid (open-ended while unpaid), so an invoice
-    due on D is not past due on D and one paid on D is no longer past due on D.
+    Day-by-day changes, over the run's as-of range, of an account's past-due invoices (not
+    paid, not void, due before D) and their amount. An invoice is past due from the day after
+    its due date to the day before it is paid (open-ended while unpaid), so an invoice due on D
+    is not past due on D and one paid on D is no longer past due on D. int_features__state_periods
+    sums the deltas into past_due_invoices and past_due_amount.
 -#}
+{{ config(materialized='ephemeral') }}
 
 {%- set first_day = as_of_start() %}
 {%- set last_day = as_of_end() %}
@@ -16,7 +18,8 @@ invoices as (
 
 ),
 
--- a paid invoice without a payment date cannot be placed in time: it is never counted
+-- the days each invoice is past due; a paid invoice without a payment date cannot be placed in
+-- time: it is never counted
 intervals as (
 
     select
@@ -31,19 +34,21 @@ intervals as (
 
 ),
 
+-- each interval's values added on its first day and taken off the day after its last
 changes as (
 
     {{ interval_changes('intervals', ['past_due_invoices', 'past_due_amount'], first_day, last_day) }}
 
 ),
 
+-- the deltas of each account and change day
 final as (
 
     select
         account_id,
         change_date,
-        sum(past_due_invoices) as past_due_invoices,
-        sum(past_due_amount) as past_due_amount
+        sum(past_due_invoices) as past_due_invoices_delta,
+        sum(past_due_amount) as past_due_amount_delta
     from changes
     group by account_id, change_date
 

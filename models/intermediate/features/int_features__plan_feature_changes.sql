@@ -3,8 +3,10 @@
     account's plan used in the activity window. Each day a feature is used adds the days it
     keeps the feature in the window and that no earlier use already covers (so the pieces of
     one feature never overlap); each piece is cut to the periods whose plan includes the
-    feature (plan_features seed).
+    feature (plan_features seed). account_features_daily sums the deltas into
+    plan_features_used_30d.
 -#}
+{{ config(materialized='ephemeral') }}
 
 {%- set first_day = as_of_start() %}
 {%- set last_day = as_of_end() %}
@@ -30,6 +32,7 @@ plan_features as (
 
 ),
 
+-- the feature uses that can still count in a window of the range
 feature_days as (
 
     select
@@ -39,6 +42,18 @@ feature_days as (
     from feature_usage
     where activity_date >= {{ add_days(first_day, -(window_days - 1)) }}
         and activity_date <= {{ last_day }}
+
+),
+
+-- each use with the feature's previous use by the account
+feature_uses as (
+
+    select
+        account_id,
+        feature_key,
+        activity_date,
+        lag(activity_date) over (partition by account_id, feature_key order by activity_date) as previous_use_date
+    from feature_days
 
 ),
 
@@ -55,14 +70,7 @@ feature_intervals as (
             else activity_date
         end as interval_start,
         {{ add_days('activity_date', window_days - 1) }} as interval_end
-    from (
-        select
-            account_id,
-            feature_key,
-            activity_date,
-            lag(activity_date) over (partition by account_id, feature_key order by activity_date) as previous_use_date
-        from feature_days
-    ) as uses
+    from feature_uses
 
 ),
 
@@ -79,7 +87,7 @@ plan_feature_intervals as (
             when states.valid_to < feature_intervals.interval_end then states.valid_to
             else feature_intervals.interval_end
         end as interval_end,
-        1 as plan_features_used_30d
+        1 as plan_features_used
     from feature_intervals
     inner join states
         on feature_intervals.account_id = states.account_id
@@ -91,18 +99,20 @@ plan_feature_intervals as (
 
 ),
 
+-- each interval's value added on its first day and taken off the day after its last
 changes as (
 
-    {{ interval_changes('plan_feature_intervals', ['plan_features_used_30d'], first_day, last_day) }}
+    {{ interval_changes('plan_feature_intervals', ['plan_features_used'], first_day, last_day) }}
 
 ),
 
+-- the deltas of each account and change day
 final as (
 
     select
         account_id,
         change_date,
-        sum(plan_features_used_30d) as plan_features_used_30d
+        sum(plan_features_used) as plan_features_used_delta
     from changes
     group by account_id, change_date
 

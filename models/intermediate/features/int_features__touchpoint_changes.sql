@@ -1,8 +1,11 @@
 {#-
-    The latest touchpoint (any type: a QBR is a touchpoint too) and the latest QBR up to each day
-    of the run's as-of range, as changes for a running max: one row per account and day with a
+    The touchpoints (any type: a QBR is a touchpoint too) and QBRs up to the run's last as-of
+    day, as dated rows for a running max: one row per account and day of the range with a
     touchpoint, plus one row on the first as-of day carrying the latest ones before the range.
+    int_features__state_periods takes the running max of touchpoint_on and qbr_on as the last
+    touchpoint and QBR on or before each day.
 -#}
+{{ config(materialized='ephemeral') }}
 
 {%- set first_day = as_of_start() %}
 {%- set last_day = as_of_end() %}
@@ -15,6 +18,7 @@ touchpoints as (
 
 ),
 
+-- the days of the touchpoints, up to the run's last as-of day
 touchpoint_days as (
 
     select
@@ -32,8 +36,8 @@ final as (
     select
         account_id,
         case when occurred_on < {{ first_day }} then {{ first_day }} else occurred_on end as change_date,
-        max(occurred_on) as last_touchpoint_on,
-        max(case when touchpoint_type = 'qbr' then occurred_on end) as last_qbr_on
+        max(occurred_on) as touchpoint_on,
+        max(case when touchpoint_type = 'qbr' then occurred_on end) as qbr_on
     from touchpoint_days
     group by 1, 2
 

@@ -1,8 +1,9 @@
 {#-
     Day-by-day changes, over the run's as-of range, of an account's user counts: users (created
     and not deactivated), distinct active users in the activity window, and those users that
-    logged in within login_gap_days. A running sum of each column from the first as-of day gives
-    the count on every day.
+    logged in within login_gap_days. A running sum of each delta from the first as-of day gives
+    the count on every day (account_features_daily sums them into users_total, active_users_30d
+    and users_logged_in_10d).
 
     Distinct users over a window cannot be summed from daily counts. A user is in the window of
     D while one of its active days lies in the window: it enters on an active day that follows
@@ -11,6 +12,7 @@
     finds those days. Like every gap, "logged in within login_gap_days" means at most that many
     days ago: a login on D - login_gap_days still counts on D.
 -#}
+{{ config(materialized='ephemeral') }}
 
 {%- set first_day = as_of_start() %}
 {%- set last_day = as_of_end() %}
@@ -70,6 +72,7 @@ user_days as (
 
 ),
 
+-- each user-day with the user's previous and next active days and member logins
 neighbours as (
 
     select
@@ -95,10 +98,16 @@ neighbours as (
 
 ),
 
+-- +1 / -1 per user on the days it enters or leaves each count
 changes as (
 
     -- enters the activity window after a gap longer than the window
-    select account_id, activity_date as change_date, 0 as users_total, 1 as active_users_30d, 0 as users_logged_in_10d
+    select
+        account_id,
+        activity_date as change_date,
+        0 as users_delta,
+        1 as active_users_delta,
+        0 as users_logged_in_delta
     from neighbours
     where previous_active_date is null
         or previous_active_date < {{ add_days('activity_date', -window_days) }}
@@ -106,14 +115,25 @@ changes as (
     union all
 
     -- leaves it a window's length after its last active day before a gap longer than the window
-    select account_id, {{ add_days('activity_date', window_days) }}, 0, -1, 0
+    select
+        account_id,
+        {{ add_days('activity_date', window_days) }} as change_date,
+        0 as users_delta,
+        -1 as active_users_delta,
+        0 as users_logged_in_delta
     from neighbours
     where next_active_date is null
         or next_active_date > {{ add_days('activity_date', window_days) }}
 
     union all
 
-    select account_id, activity_date, 0, 0, 1
+    -- starts counting as logged in on a login that the user's previous login no longer covers
+    select
+        account_id,
+        activity_date as change_date,
+        0 as users_delta,
+        0 as active_users_delta,
+        1 as users_logged_in_delta
     from neighbours
     where member_login_date is not null
         and (previous_login_date is null
@@ -127,8 +147,10 @@ changes as (
         case
             when deactivated_on < {{ add_days('activity_date', login_window_days) }} then deactivated_on
             else {{ add_days('activity_date', login_window_days) }}
-        end,
-        0, 0, -1
+        end as change_date,
+        0 as users_delta,
+        0 as active_users_delta,
+        -1 as users_logged_in_delta
     from neighbours
     where member_login_date is not null
         and (next_login_date is null
@@ -136,12 +158,24 @@ changes as (
 
     union all
 
-    select account_id, created_on, 1, 0, 0
+    -- a user counts from the day it is created
+    select
+        account_id,
+        created_on as change_date,
+        1 as users_delta,
+        0 as active_users_delta,
+        0 as users_logged_in_delta
     from memberships
 
     union all
 
-    select account_id, deactivated_on, -1, 0, 0
+    -- and stops counting on the day it is deactivated
+    select
+        account_id,
+        deactivated_on as change_date,
+        -1 as users_delta,
+        0 as active_users_delta,
+        0 as users_logged_in_delta
     from memberships
     where deactivated_on is not null
         and deactivated_on >= created_on
@@ -154,9 +188,9 @@ final as (
     select
         account_id,
         case when change_date < {{ first_day }} then {{ first_day }} else change_date end as change_date,
-        sum(users_total) as users_total,
-        sum(active_users_30d) as active_users_30d,
-        sum(users_logged_in_10d) as users_logged_in_10d
+        sum(users_delta) as users_delta,
+        sum(active_users_delta) as active_users_delta,
+        sum(users_logged_in_delta) as users_logged_in_delta
     from changes
     where change_date <= {{ last_day }}
     group by 1, 2

@@ -1,15 +1,16 @@
 {#-
-    Account features per account and as-of day (SPEC section 4): revenue, payment, adoption,
-    engagement, support, NPS and the five disengagement signals, from data up to the end of D.
-    One row per account from its first subscription start, for the days of the run's as-of
-    range (incremental: a run replaces its days).
+    Account features per account and as-of day: revenue, payment, adoption, engagement,
+    support, NPS and the five disengagement signals, from data up to the end of D. One row per
+    account from its first subscription start, for the days of the run's as-of range
+    (incremental: a run replaces its days).
 
-    Windowed counts arrive as day-by-day changes from the int_features__*_changes models (listed
-    in feature_change_models). Those that change on most days become values by a running sum
-    (running max for "the last X") over the account-day calendar of the range; those that change
-    on few days arrive as periods of constant values (int_features__state_periods) joined by date
-    range. Either way a run needs no rows before its first day. MRR 90 days back comes from the
-    revenue state of that day; first-response medians arrive as daily values.
+    Windowed counts arrive as day-by-day deltas from the int_features__*_changes models. Those
+    that change on most days (activity, users, plan features, admin logins) become values by a
+    running sum (running max for the last admin login) over the account-day calendar of the
+    range; those that change on few days arrive as periods of constant values
+    (int_features__state_periods) joined by date range. Either way a run needs no rows before
+    its first day. MRR 90 days back comes from the revenue state of that day; first-response
+    medians arrive as daily values.
 -#}
 {{
     config(
@@ -23,11 +24,6 @@
 {%- set last_day = as_of_end() %}
 {%- set mrr_lookback_days = var('mrr_change_lookback_days') %}
 
-{%- set running_models = feature_change_models('running') %}
-{%- set period_models = feature_change_models('periods') %}
-{%- set period_sum_columns = change_columns(period_models, 'sum') %}
-{%- set period_max_columns = change_columns(period_models, 'max') %}
-
 with
 
 mrr_daily as (
@@ -39,6 +35,30 @@ mrr_daily as (
 states as (
 
     select * from {{ ref('int_revenue__subscription_states') }}
+
+),
+
+activity_changes as (
+
+    select * from {{ ref('int_features__activity_changes') }}
+
+),
+
+user_changes as (
+
+    select * from {{ ref('int_features__user_changes') }}
+
+),
+
+plan_feature_changes as (
+
+    select * from {{ ref('int_features__plan_feature_changes') }}
+
+),
+
+admin_login_changes as (
+
+    select * from {{ ref('int_features__admin_login_changes') }}
 
 ),
 
@@ -85,6 +105,7 @@ mrr_lookback as (
 
 ),
 
+-- each account's first subscription start (any status): where its rows begin
 first_starts as (
 
     select
@@ -95,11 +116,70 @@ first_starts as (
 
 ),
 
+-- the rows of every change model in one shape: a column a model does not have is 0 (null for dates)
 all_changes as (
-    {{ union_changes(running_models) }}
+
+    select
+        account_id,
+        change_date,
+        active_days_delta,
+        events_delta,
+        events_prev_delta,
+        0 as users_delta,
+        0 as active_users_delta,
+        0 as users_logged_in_delta,
+        0 as plan_features_used_delta,
+        cast(null as date) as admin_login_on
+    from activity_changes
+
+    union all
+
+    select
+        account_id,
+        change_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as events_prev_delta,
+        users_delta,
+        active_users_delta,
+        users_logged_in_delta,
+        0 as plan_features_used_delta,
+        cast(null as date) as admin_login_on
+    from user_changes
+
+    union all
+
+    select
+        account_id,
+        change_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as events_prev_delta,
+        0 as users_delta,
+        0 as active_users_delta,
+        0 as users_logged_in_delta,
+        plan_features_used_delta,
+        cast(null as date) as admin_login_on
+    from plan_feature_changes
+
+    union all
+
+    select
+        account_id,
+        change_date,
+        0 as active_days_delta,
+        0 as events_delta,
+        0 as events_prev_delta,
+        0 as users_delta,
+        0 as active_users_delta,
+        0 as users_logged_in_delta,
+        0 as plan_features_used_delta,
+        admin_login_on
+    from admin_login_changes
+
 ),
 
--- changes dated before an account's first row count from that row
+-- one row per account and change day; changes dated before an account's first row count from that row
 changes_by_day as (
 
     select
@@ -107,8 +187,15 @@ changes_by_day as (
         case
             when all_changes.change_date < first_starts.first_started_on then first_starts.first_started_on
             else all_changes.change_date
-        end as as_of_date
-        {{- change_totals(running_models, 'all_changes') }}
+        end as as_of_date,
+        sum(all_changes.active_days_delta) as active_days_delta,
+        sum(all_changes.events_delta) as events_delta,
+        sum(all_changes.events_prev_delta) as events_prev_delta,
+        sum(all_changes.users_delta) as users_delta,
+        sum(all_changes.active_users_delta) as active_users_delta,
+        sum(all_changes.users_logged_in_delta) as users_logged_in_delta,
+        sum(all_changes.plan_features_used_delta) as plan_features_used_delta,
+        max(all_changes.admin_login_on) as admin_login_on
     from all_changes
     inner join first_starts
         on all_changes.account_id = first_starts.account_id
@@ -117,7 +204,8 @@ changes_by_day as (
 
 ),
 
--- one pass over each account's days: running sums and maxes turn changes into values
+-- one pass over each account's days: running sums of the deltas give the values (a day without
+-- a change keeps the values of the day before), the running max the last admin login
 windowed as (
 
     select
@@ -130,8 +218,15 @@ windowed as (
         calendar.first_started_on,
         calendar.has_ended_subscription,
         calendar.renews_on,
-        calendar.licensed_seats
-        {{- change_totals(running_models, 'changes_by_day', over='running_days') }}
+        calendar.licensed_seats,
+        sum(coalesce(changes_by_day.active_days_delta, 0)) over running_days as active_days_30d,
+        sum(coalesce(changes_by_day.events_delta, 0)) over running_days as events_30d,
+        sum(coalesce(changes_by_day.events_prev_delta, 0)) over running_days as events_prev_30d,
+        sum(coalesce(changes_by_day.users_delta, 0)) over running_days as users_total,
+        sum(coalesce(changes_by_day.active_users_delta, 0)) over running_days as active_users_30d,
+        sum(coalesce(changes_by_day.users_logged_in_delta, 0)) over running_days as users_logged_in_10d,
+        sum(coalesce(changes_by_day.plan_features_used_delta, 0)) over running_days as plan_features_used_30d,
+        max(changes_by_day.admin_login_on) over running_days as last_admin_login_on
     from calendar
     left join changes_by_day
         on calendar.account_id = changes_by_day.account_id
@@ -144,6 +239,7 @@ windowed as (
 
 ),
 
+-- the number of features of each plan (seed plan_features)
 plan_sizes as (
 
     select
@@ -159,12 +255,18 @@ joined as (
 
     select
         windowed.*,
-        {%- for column in period_sum_columns %}
-        coalesce(state_periods.{{ column }}, 0) as {{ column }},
-        {%- endfor %}
-        {%- for column in period_max_columns %}
-        state_periods.{{ column }},
-        {%- endfor %}
+        coalesce(state_periods.tickets_opened_30d, 0) as tickets_opened_30d,
+        coalesce(state_periods.urgent_or_escalated_tickets_30d, 0) as urgent_or_escalated_tickets_30d,
+        coalesce(state_periods.open_tickets, 0) as open_tickets,
+        coalesce(state_periods.csat_score_sum_90d, 0) as csat_score_sum_90d,
+        coalesce(state_periods.csat_responses_90d, 0) as csat_responses_90d,
+        coalesce(state_periods.nps_responses_180d, 0) as nps_responses_180d,
+        coalesce(state_periods.nps_promoters_180d, 0) as nps_promoters_180d,
+        coalesce(state_periods.nps_detractors_180d, 0) as nps_detractors_180d,
+        coalesce(state_periods.past_due_invoices, 0) as past_due_invoices,
+        coalesce(state_periods.past_due_amount, 0) as past_due_amount,
+        state_periods.last_touchpoint_on,
+        state_periods.last_qbr_on,
         coalesce(mrr_lookback.mrr, 0) as mrr_90d_ago,
         coalesce(plan_sizes.plan_features_total, 0) as plan_features_total,
         first_responses.median_first_response_hours_30d,
@@ -186,6 +288,7 @@ joined as (
 
 ),
 
+-- users without a recent login, and days since the last admin login, touchpoint and QBR
 metrics as (
 
     select
@@ -198,7 +301,7 @@ metrics as (
 
 ),
 
--- the five disengagement signals (SPEC section 3). Gaps are elapsed days strictly beyond the
+-- the five disengagement signals. Gaps are elapsed days strictly beyond the
 -- threshold; an account that never had the event is measured from its first subscription start.
 signals as (
 
