@@ -3,7 +3,7 @@
     per concern (revenue tier, lifecycle stage, risk rules, coverage served) and the account's
     features, health and attributes of the day, with the names and types account_segments_daily
     publishes. One row per row of account_features_daily in the run's as-of range (incremental:
-    a run replaces its days). The one stored copy of the daily segments.
+    a run replaces its days).
 -#}
 {{
     config(

@@ -1,9 +1,17 @@
 {#-
-    Segment assignments per account and as-of day: the published face of
-    int_segments__assignments_daily, which holds them (a view, so the daily history is stored
-    once; the contract checks its columns and types).
+    Segment assignments per account and as-of day: the days of the run's as-of range of
+    int_segments__assignments_daily, which assembles them, with the contract's columns
+    (incremental: a run replaces its days). A table, not a view: the PostgreSQL publish copies
+    public tables with COPY and takes their NOT NULL constraints from the catalog, neither of
+    which a view has.
 -#}
-{{ config(materialized='view') }}
+{{
+    config(
+        materialized='incremental',
+        on_schema_change='fail',
+        **incremental_by_day('as_of_date', ['account_id', 'as_of_date']),
+    )
+}}
 
 with
 
@@ -45,6 +53,7 @@ final as (
         is_coverage_boosted,
         csm_owner
     from assignments
+    where as_of_date between {{ as_of_start() }} and {{ as_of_end() }}
 
 )
 
