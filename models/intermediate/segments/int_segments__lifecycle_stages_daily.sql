@@ -12,8 +12,9 @@ account_features as (
 
 ),
 
--- churned: no MRR and at least one ended subscription (a trial without MRR is not churned)
-churn_states as (
+-- churned: no MRR and at least one ended subscription (a trial without MRR is not churned);
+-- the days since the first start and to the renewal date
+churn_and_day_counts as (
 
     select
         account_id,
@@ -25,7 +26,7 @@ churn_states as (
 
 ),
 
--- churned first; onboarding wins over renewal (the first start is day 0 of the difference)
+-- churned first; onboarding wins over renewal. The start day is day 1 of onboarding (0 days since)
 final as (
 
     select
@@ -40,7 +41,7 @@ final as (
             when days_to_renewal <= {{ var('renewal_window_days') }} then 'renewal'
             else 'adoption'
         end as lifecycle_stage
-    from churn_states
+    from churn_and_day_counts
 
 )
 
