@@ -38,6 +38,10 @@ DAILY_FROM, DAILY_TO = date(2025, 6, 10), date(2025, 6, 14)  # days the incremen
 UPSTREAM = ["+account_segments_daily"]
 SEGMENT_MODELS = ["account_segments_daily", "account_segments", "account_segment_memberships",
                   "segment_transitions", "user_segments", "segment_summary_monthly"]
+# the intermediate models that hold the rules (every one feeds account_segments_daily)
+SEGMENT_INTERMEDIATE_MODELS = ["int_segments__lifecycle_stages_daily", "int_segments__revenue_tiers_daily",
+                               "int_segments__risk_rules_daily", "int_segments__coverage_served",
+                               "int_segments__assignments_daily", "int_segments__memberships_daily"]
 
 
 # --- the hand-made raw data --------------------------------------------------------------------
@@ -256,10 +260,30 @@ def test_tiers_with_memory_and_overrides(built: Warehouse) -> None:
     assert not users.loc[users["account_id"] == "growing_50k", "is_inactive"].any()
 
 
+def test_layers_go_one_way_and_views_hold_no_as_of_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No segment mart feeds a segment intermediate model, and no segment view compiles the run's
+    as-of days in (a view keeps them as literals: `--select <model>` with other vars would read it stale)."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    result = dbtRunner().invoke(["parse", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+                                 "--quiet"])
+    assert result.success, result.exception
+    models = {node.unique_id: node for node in result.result.nodes.values()
+              if node.resource_type == "model" and "/segments/" in node.original_file_path}
+    intermediate = {uid: node for uid, node in models.items() if node.original_file_path.startswith("models/intermediate/")}
+    assert set(SEGMENT_INTERMEDIATE_MODELS) <= {node.name for node in intermediate.values()}
+    for node in intermediate.values():
+        marts_read = [models[uid].name for uid in node.depends_on.nodes if uid in models and uid not in intermediate]
+        assert not marts_read, f"{node.name} reads the segment marts {marts_read}"
+    range_macros = {"macro.cs_segmentation.as_of_start", "macro.cs_segmentation.as_of_end"}
+    for node in models.values():
+        if node.config.materialized == "view":
+            assert not range_macros & set(node.depends_on.macros), f"view {node.name} compiles the as-of range in"
+
+
 def test_segment_dbt_tests_pass(built: Warehouse) -> None:
     """Contracts, keys, accepted values, the tie-out with mrr_movements and the unit tests."""
-    built.dbt("test", "--select", *SEGMENT_MODELS, "int_segments__revenue_tiers_daily", "int_segments__memberships_daily",
-              "revenue_tiers", "coverage_models")
+    built.dbt("test", "--select", *SEGMENT_MODELS, *SEGMENT_INTERMEDIATE_MODELS, "revenue_tiers", "coverage_models")
 
 
 def test_day_by_day_equals_one_run(raw_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,15 +1,15 @@
 {#-
-    The daily segment assignments unpivoted: one row per account, as-of day and segment type
-    (arr_tier, lifecycle_stage, health_band, vertical, risk) with the value the account held.
-    The one definition of a segment value that memberships, transitions and segment analytics
-    share.
+    The daily segment assignments of int_segments__assignments_daily unpivoted: one row per
+    account, as-of day and segment type (arr_tier, lifecycle_stage, health_band, vertical, risk)
+    with the value the account held. The one definition of a segment value that memberships,
+    transitions and segment analytics share.
 -#}
 
 with
 
-account_segments_daily as (
+assignments as (
 
-    select * from {{ ref('account_segments_daily') }}
+    select * from {{ ref('int_segments__assignments_daily') }}
 
 ),
 
@@ -28,7 +28,7 @@ final as (
         arr_tier as segment_value,
         {{ dbt.cast("tier_rank", "double precision") }} as segment_rank,
         tier_reason as segment_reason
-    from account_segments_daily
+    from assignments
 
     union all
 
@@ -39,20 +39,20 @@ final as (
         lifecycle_stage as segment_value,
         {{ dbt.cast("null", "double precision") }} as segment_rank,
         {{ dbt.cast("null", "varchar") }} as segment_reason
-    from account_segments_daily
+    from assignments
 
     union all
 
     select
-        account_segments_daily.account_id,
-        account_segments_daily.as_of_date,
+        assignments.account_id,
+        assignments.as_of_date,
         'health_band' as segment_type,
-        coalesce(account_segments_daily.health_band, 'unknown') as segment_value,
+        coalesce(assignments.health_band, 'unknown') as segment_value,
         {{ dbt.cast("health_bands.band_rank", "double precision") }} as segment_rank,
         {{ dbt.cast("null", "varchar") }} as segment_reason
-    from account_segments_daily
+    from assignments
     left join health_bands
-        on account_segments_daily.health_band = health_bands.health_band
+        on assignments.health_band = health_bands.health_band
 
     union all
 
@@ -63,7 +63,7 @@ final as (
         vertical as segment_value,
         {{ dbt.cast("null", "double precision") }} as segment_rank,
         {{ dbt.cast("null", "varchar") }} as segment_reason
-    from account_segments_daily
+    from assignments
 
     union all
 
@@ -74,7 +74,7 @@ final as (
         case when is_at_risk then 'at_risk' else 'not_at_risk' end as segment_value,
         {{ dbt.cast("null", "double precision") }} as segment_rank,
         {{ dbt.cast("null", "varchar") }} as segment_reason
-    from account_segments_daily
+    from assignments
 
 )
 

@@ -1,9 +1,9 @@
 {#-
-    Revenue tier of every account and day, with memory (SPEC sections 3 and 4): the tier basis
+    Revenue tier of every account and day of account_features_daily, with memory: the tier basis
     (var tier_basis) against the floors of seed revenue_tiers, with hysteresis, then the
-    potential and reference overrides. One row per account and day of account_features_daily up
-    to the run's last as-of day: the whole basis history is read on every run, so a day's tier
-    is the same whether the history was built in one run or day by day.
+    potential and reference overrides. A day's tier reads the account's days up to it only, so
+    the view serves any as-of day that has been computed, and a day's tier is the same whether
+    the history was built in one run or day by day.
 
     Hysteresis, per tier, set-based: the account holds a tier on day D when the basis reached
     the tier's floor on some day up to D, and since the last such day it has not stayed below
@@ -12,9 +12,8 @@
     the buffer floor restarts the count). Moving up needs no wait.
 -#}
 
-{%- set tier_basis = var('tier_basis') %}
-{%- if tier_basis not in ['current', 'potential', 'max_weighted'] %}
-    {{ exceptions.raise_compiler_error("var tier_basis must be 'current', 'potential' or 'max_weighted', not '" ~ tier_basis ~ "'") }}
+{%- if var('tier_basis') not in ['current', 'potential', 'max_weighted'] %}
+    {{ exceptions.raise_compiler_error("var tier_basis must be 'current', 'potential' or 'max_weighted', not '" ~ var('tier_basis') ~ "'") }}
 {%- endif %}
 
 with
@@ -28,6 +27,12 @@ account_features as (
 accounts as (
 
     select * from {{ ref('stg_raw__accounts') }}
+
+),
+
+lifecycle_stages as (
+
+    select * from {{ ref('int_segments__lifecycle_stages_daily') }}
 
 ),
 
@@ -45,22 +50,21 @@ basis_history as (
         account_features.as_of_date,
         accounts.potential_arr,
         accounts.is_reference,
-        -- churned (SPEC section 4): no MRR and at least one ended subscription
-        not account_features.is_paying and account_features.has_ended_subscription as is_churned,
-        {%- if tier_basis == 'current' %}
-        account_features.arr as basis_arr
-        {%- elif tier_basis == 'potential' %}
-        coalesce(accounts.potential_arr, account_features.arr) as basis_arr
-        {%- else %}
-        greatest(
-            account_features.arr,
-            {{ var('potential_arr_weight') }} * coalesce(accounts.potential_arr, 0)
-        ) as basis_arr
-        {%- endif %}
+        lifecycle_stages.is_churned,
+        case '{{ var("tier_basis") }}'
+            when 'current' then account_features.arr
+            when 'potential' then coalesce(accounts.potential_arr, account_features.arr)
+            when 'max_weighted' then greatest(
+                account_features.arr,
+                {{ var('potential_arr_weight') }} * coalesce(accounts.potential_arr, 0)
+            )
+        end as basis_arr
     from account_features
     inner join accounts
         on account_features.account_id = accounts.account_id
-    where account_features.as_of_date <= {{ as_of_end() }}
+    inner join lifecycle_stages
+        on account_features.account_id = lifecycle_stages.account_id
+        and account_features.as_of_date = lifecycle_stages.as_of_date
 
 ),
 
@@ -148,11 +152,12 @@ account_overrides as (
 
     select
         accounts.account_id,
-        {%- if var('potential_override_enabled') %}
-        max(case when revenue_tiers.arr_floor <= accounts.potential_arr then revenue_tiers.tier_rank end) as potential_tier_rank,
-        {%- else %}
-        {{ dbt.cast("null", "integer") }} as potential_tier_rank,
-        {%- endif %}
+        max(
+            case
+                when {{ var('potential_override_enabled') }} and revenue_tiers.arr_floor <= accounts.potential_arr
+                    then revenue_tiers.tier_rank
+            end
+        ) as potential_tier_rank,
         max(
             case
                 when accounts.is_reference and revenue_tiers.tier_name = '{{ var("reference_min_tier") }}'

@@ -1,6 +1,6 @@
 {#-
-    The segments each account belongs to on the latest as-of day (SPEC section 4): one row per
-    account and segment type, with the day since which the account has held the value.
+    The segments each account belongs to on the latest as-of day: one row per account and
+    segment type, with the day since which the account has held the value.
 -#}
 
 with

@@ -1,4 +1,4 @@
-{#- The segment assignments of each account on the latest as-of day computed (SPEC section 6). -#}
+{#- The segment assignments of each account on the latest as-of day computed. -#}
 
 with
 
@@ -10,7 +10,35 @@ account_segments_daily as (
 
 final as (
 
-    select *
+    select
+        account_id,
+        account_name,
+        as_of_date,
+        plan,
+        mrr,
+        arr,
+        tier_basis_arr,
+        potential_arr,
+        is_reference,
+        arr_tier,
+        tier_rank,
+        tier_reason,
+        lifecycle_stage,
+        first_started_on,
+        renews_on,
+        health_score,
+        health_band,
+        primary_risk_driver,
+        disengagement_signal_count,
+        usage_change_ratio,
+        is_at_risk,
+        risk_reasons,
+        vertical,
+        coverage_model,
+        csm_ratio,
+        cadence,
+        is_coverage_boosted,
+        csm_owner
     from account_segments_daily
     where as_of_date = (select max(as_of_date) from account_segments_daily)
 

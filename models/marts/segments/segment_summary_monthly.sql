@@ -1,6 +1,6 @@
 {#-
-    Segment analytics per calendar month, segment type and value (SPEC section 4), from
-    mrr_movements and the daily segments. An account counts in the value it held at the start of
+    Segment analytics per calendar month, segment type and value, from mrr_movements and the
+    daily segments. An account counts in the value it held at the start of
     the month (on the day before its first day, when the month before was measured), or, when it
     is new or reactivated in the month (or its start day was not computed), in the value it holds
     on the month's measuring day. ARR flows are 12 x the month's MRR movements; reactivations
@@ -26,9 +26,9 @@ memberships_daily as (
 
 ),
 
-account_segments_daily as (
+assignments as (
 
-    select * from {{ ref('account_segments_daily') }}
+    select * from {{ ref('int_segments__assignments_daily') }}
 
 ),
 
@@ -59,14 +59,14 @@ counted_days as (
             else movements.measured_on
         end as counted_on
     from movements
-    left join account_segments_daily as start_segments
+    left join assignments as start_segments
         on movements.account_id = start_segments.account_id
         and movements.start_day = start_segments.as_of_date
 
 ),
 
 -- one row per account, month and segment type, with the value it counts in and the share of a
--- CSM it takes: 1 / the tier's own ratio for a tier (accounts / the tier's ratio, SPEC), 1 / the
+-- CSM it takes: 1 / the tier's own ratio for a tier (accounts / the tier's ratio), 1 / the
 -- ratio it is served with (at-risk boost included) for the other types
 account_months as (
 
@@ -79,8 +79,8 @@ account_months as (
         counted_days.movement,
         coalesce(memberships_daily.segment_type, segment_types.segment_type) as segment_type,
         coalesce(memberships_daily.segment_value, 'unknown') as segment_value,
-        account_segments_daily.csm_owner,
-        {{ safe_divide('1', "case when coalesce(memberships_daily.segment_type, segment_types.segment_type) = 'arr_tier' then coverage_models.csm_ratio else account_segments_daily.csm_ratio end") }} as csm_share
+        assignments.csm_owner,
+        {{ safe_divide('1', "case when coalesce(memberships_daily.segment_type, segment_types.segment_type) = 'arr_tier' then coverage_models.csm_ratio else assignments.csm_ratio end") }} as csm_share
     from counted_days
     cross join (
         select distinct segment_type from memberships_daily
@@ -89,9 +89,9 @@ account_months as (
         on counted_days.account_id = memberships_daily.account_id
         and counted_days.counted_on = memberships_daily.as_of_date
         and segment_types.segment_type = memberships_daily.segment_type
-    inner join account_segments_daily
-        on counted_days.account_id = account_segments_daily.account_id
-        and counted_days.counted_on = account_segments_daily.as_of_date
+    inner join assignments
+        on counted_days.account_id = assignments.account_id
+        and counted_days.counted_on = assignments.as_of_date
     left join coverage_models
         on memberships_daily.segment_type = 'arr_tier'
         and memberships_daily.segment_value = coverage_models.tier_name

@@ -1,7 +1,7 @@
 {#-
-    Segment transitions (SPEC section 4): one row per account, segment type and as-of day on
-    which the value differs from the account's previous computed day, with the direction and the
-    rule that moved it. Rebuilt from the daily history on every run, so a backfilled day shows
+    Segment transitions: one row per account, segment type and as-of day on which the value
+    differs from the account's previous computed day, with the direction and the rule that moved
+    it. Rebuilt from the daily history on every run, so a backfilled day shows
     up in its place.
 -#}
 

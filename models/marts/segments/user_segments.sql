@@ -1,7 +1,7 @@
 {#-
-    User segments on the latest as-of day D of account_segments_daily (SPEC section 4): one row
-    per user of the account at D (created by D and not deactivated by D), with role, last login,
-    inactivity and the critical features (var critical_features) used in the activity window.
+    User segments on the latest as-of day D of account_segments_daily: one row per user of the
+    account at D (created by D and not deactivated by D), with role, last login, inactivity and
+    the critical features (var critical_features) used in the activity window.
 -#}
 
 {%- set critical_features = var('critical_features') %}
@@ -9,9 +9,10 @@
     {{ exceptions.raise_compiler_error("var critical_features must list at least one feature key") }}
 {%- endif %}
 {%- set window_days = var('activity_window_days') %}
+{#- flag_labels' [condition, label] pairs: one has_used_<n> flag per critical feature, in the var's order #}
 {%- set critical_flags = [] %}
 {%- for feature in critical_features %}
-    {%- do critical_flags.append(['has_used_' ~ loop.index, feature]) %}
+    {%- do critical_flags.append(['critical_use.has_used_' ~ loop.index, feature]) %}
 {%- endfor %}
 
 with
@@ -76,14 +77,16 @@ last_logins as (
 
 ),
 
--- which critical features each user used in the activity window ending on D
+-- which critical features each user used in the activity window ending on D (one flag per
+-- feature of the var), and how many
 critical_use as (
 
     select
         usage_events.user_id,
         {%- for feature in critical_features %}
-        max(case when usage_events.event_name = '{{ feature }}' then 1 else 0 end) = 1 as has_used_{{ loop.index }}{{ ',' if not loop.last }}
+        max(case when usage_events.event_name = '{{ feature }}' then 1 else 0 end) = 1 as has_used_{{ loop.index }},
         {%- endfor %}
+        count(distinct usage_events.event_name) as critical_features_used_count
     from usage_events
     cross join latest_day
     where usage_events.user_id is not null
@@ -103,9 +106,8 @@ joined as (
         users_at_day.role,
         last_logins.last_login_date,
         {{ dbt.datediff('last_logins.last_login_date', 'users_at_day.as_of_date', 'day') }} as days_since_last_login,
-        {%- for feature in critical_features %}
-        coalesce(critical_use.has_used_{{ loop.index }}, false) as has_used_{{ loop.index }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ flag_labels(critical_flags) }} as critical_features_used,
+        coalesce(critical_use.critical_features_used_count, 0) as critical_features_used_count
     from users_at_day
     left join last_logins
         on users_at_day.user_id = last_logins.user_id
@@ -125,10 +127,8 @@ final as (
         {{ dbt.cast("days_since_last_login", "bigint") }} as days_since_last_login,
         -- like every gap: a login exactly inactive_user_days before D is still recent
         coalesce(days_since_last_login > {{ var('inactive_user_days') }}, true) as is_inactive,
-        {{ dbt.cast(flag_labels(critical_flags), 'varchar') }} as critical_features_used,
-        {%- for flag, feature in critical_flags %}
-        case when {{ flag }} then 1 else 0 end{{ ' +' if not loop.last else ' as critical_features_used_count' }}
-        {%- endfor %}
+        {{ dbt.cast("critical_features_used", "varchar") }} as critical_features_used,
+        {{ dbt.cast("critical_features_used_count", "integer") }} as critical_features_used_count
     from joined
 
 )
