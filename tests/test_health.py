@@ -1,4 +1,4 @@
-"""Health scores on generated data: the build, the bands against churn, as-of runs.
+"""Health scores on generated data: the build, the bands against churn, as-of runs, a new metric.
 
 One generated book of business (1,000 accounts x 400 days), loaded and built once per module
 with `dbt build` (every model, seed, data test and unit test of the project) in a private
@@ -8,18 +8,23 @@ warehouse (CS_DATA_DIR, DBT_TARGET_PATH and DBT_LOG_PATH in tmp paths). Then:
   within 90 days (this guards the generator and the scoring together);
 - account_health_daily computed in one range run equals the same days computed one at a time,
   `health_score_change_30d` included (it reads D-30 from the features, not from earlier runs).
+And in a copy of the project on a smaller generated book: adding a metric is one `case` branch
+in int_health__metric_values and its rows in seed health_metric_targets, and it moves the scores
+of its component as the weighted mean says.
 
 The scoring rules at their edges are dbt unit tests beside the models.
 """
 
 from __future__ import annotations
 
+import csv
 import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from dbt.cli.main import dbtRunner
@@ -37,16 +42,27 @@ BANDS_WORST_FIRST = ("red", "yellow", "green")
 MIN_ACCOUNT_SNAPSHOTS_PER_BAND = 100  # fewer and a churn rate is too noisy to compare
 # Profile each industry gets from seeds/health_profile_assignments.csv (any other: default).
 PROFILE_BY_INDUSTRY = {"education": "education", "technology": "high_frequency", "sales": "high_frequency"}
+# The dbt project's files, all a copy of the project needs to build.
+DBT_FILES = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "data-tests")
+# The metric the copy adds: open tickets at D, in support, lower is better (none scores 100, one
+# 50, two or more 0), weight 1 next to the shipped support metrics.
+NEW_METRIC, NEW_METRIC_FLOOR, NEW_METRIC_TARGET, NEW_METRIC_WEIGHT = "open_tickets", 2, 0, 1
+NEW_METRIC_BRANCH = "            when 'open_tickets' then quarters.open_tickets\n"
+HEALTH_MODELS = ("health_metric_targets", "int_health__metric_values", "int_health__component_scores",
+                 "account_health_daily")
+# Only the tests of the nodes built (not those of a seed's other children).
+BUILT_NODES_TESTS = ("--exclude", "test_type:unit", "--indirect-selection", "cautious")
 
 
 class Warehouse:
     """A DuckDB warehouse file and dbt runs against it (the environment points dbt at it)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, project: Path = PROJECT_DIR) -> None:
         self.path = path
+        self.project = project
 
     def dbt(self, *args: str, **vars_: str) -> None:
-        cli = [*args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--quiet"]
+        cli = [*args, "--project-dir", str(self.project), "--profiles-dir", str(self.project), "--quiet"]
         if vars_:
             cli += ["--vars", "{" + ", ".join(f"{key}: '{value}'" for key, value in vars_.items()) + "}"]
         result = dbtRunner().invoke(cli)
@@ -62,7 +78,7 @@ class Warehouse:
             con.execute(sql)
 
 
-def point_dbt_at(root: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
+def point_dbt_at(root: Path, monkeypatch: pytest.MonkeyPatch, project: Path = PROJECT_DIR) -> Warehouse:
     """Environment for a private warehouse under `root` (data, dbt target and logs)."""
     monkeypatch.setenv("CS_DATA_DIR", str(root / "data"))
     for var in ("CS_LANDING_DIR", "CS_WAREHOUSE_PATH", "CS_SERVING_PATH", "CS_REPORTING_CURRENCY"):
@@ -71,7 +87,7 @@ def point_dbt_at(root: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
     monkeypatch.setenv("DBT_LOG_PATH", str(root / "logs"))
     monkeypatch.setenv("DO_NOT_TRACK", "1")
     monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    return Warehouse(root / "data" / "warehouse.duckdb")
+    return Warehouse(root / "data" / "warehouse.duckdb", project)
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +159,102 @@ def test_range_run_equals_day_by_day(built: Warehouse, tmp_path: Path, monkeypat
     last_days = recomputed[recomputed["as_of_date"].dt.date >= split]
     assert last_days["health_score_change_30d"].notna().any(), "no 30-day change to compare"
     pd.testing.assert_frame_equal(whole_history, recomputed)
+
+
+# --- adding a metric ---------------------------------------------------------------------------
+
+def copy_project(destination: Path) -> Path:
+    """The dbt project's files copied to `destination`, to be edited there."""
+    for name in DBT_FILES:
+        source = PROJECT_DIR / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name)
+        else:
+            destination.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, destination / name)
+    return destination
+
+
+def add_new_metric(project: Path) -> None:
+    """The new metric: its branch in the metric values model and its row for every profile."""
+    model = project / "models" / "intermediate" / "health" / "int_health__metric_values.sql"
+    sql = model.read_text()
+    anchor = "            when 'avg_csat_90d' then"
+    assert sql.count(anchor) == 1, "the branch of avg_csat_90d moved: place the new branch elsewhere"
+    model.write_text(sql.replace(anchor, NEW_METRIC_BRANCH + anchor))
+    with (project / "seeds" / "health_profiles.csv").open(newline="") as handle:
+        profiles = [row["health_profile"] for row in csv.DictReader(handle)]
+    with (project / "seeds" / "health_metric_targets.csv").open("a", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(
+            [profile, "support", NEW_METRIC, "lower", NEW_METRIC_WEIGHT, NEW_METRIC_FLOOR, NEW_METRIC_TARGET]
+            for profile in profiles
+        )
+
+
+def support_scores(warehouse: Warehouse) -> pd.DataFrame:
+    """Per account-day: the support score unrounded and published, the support weight with data."""
+    return warehouse.query("""
+        with weights as (
+            select values.account_id, values.as_of_date, sum(targets.metric_weight) as weight_with_data
+            from intermediate.int_health__metric_values as values
+            inner join rules.health_metric_targets as targets using (health_profile, metric)
+            where values.component = 'support' and values.metric_value is not null
+            group by values.account_id, values.as_of_date
+        )
+        select components.account_id, components.as_of_date, components.component_score,
+            coalesce(weights.weight_with_data, 0) as weight_with_data,
+            health.support_score, health.engagement_score, health.financial_score
+        from intermediate.int_health__component_scores as components
+        inner join marts.account_health_daily as health using (account_id, as_of_date)
+        left join weights using (account_id, as_of_date)
+        where components.component = 'support'
+        order by components.account_id, components.as_of_date
+    """)
+
+
+def test_a_new_metric_is_one_branch_and_seed_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Open tickets added to support in a copy of the project move its support scores as expected."""
+    project = copy_project(tmp_path / "project")
+    warehouse = point_dbt_at(tmp_path, monkeypatch, project)
+    generate(100, 150, SEED, tmp_path / "landing", end=END)
+    warehouse.path.parent.mkdir(parents=True)
+    load(tmp_path / "landing", warehouse_path=warehouse.path, loaded_at=datetime(2025, 7, 1, 12))
+    warehouse.dbt("build", "--select", "+account_health_daily", *BUILT_NODES_TESTS)
+    before = support_scores(warehouse)
+
+    add_new_metric(project)
+    # Unit tests are left out: the one checking every metric of the seed against its expected
+    # value would now ask for the new metric's row too (the test that comes with a new metric).
+    warehouse.dbt("build", "--select", *HEALTH_MODELS, *BUILT_NODES_TESTS, "--full-refresh")
+    after = support_scores(warehouse)
+
+    open_tickets = warehouse.query(f"""
+        select account_id, as_of_date, features.open_tickets as feature_value, values.metric_value
+        from marts.account_features_daily as features
+        inner join intermediate.int_health__metric_values as values using (account_id, as_of_date)
+        where values.metric = '{NEW_METRIC}'
+        order by account_id, as_of_date
+    """)
+    assert len(open_tickets) == len(before), "one open_tickets row per account-day"
+    assert (open_tickets["metric_value"] == open_tickets["feature_value"]).all()
+
+    # the new metric's score, then the support component as the weighted mean with it
+    position = (open_tickets["feature_value"] - NEW_METRIC_FLOOR) / (NEW_METRIC_TARGET - NEW_METRIC_FLOOR)
+    new_score = 100 * position.clip(0, 1).to_numpy()
+    old_sum = before["component_score"].fillna(0).to_numpy() * before["weight_with_data"].to_numpy()
+    expected = (old_sum + NEW_METRIC_WEIGHT * new_score) / (before["weight_with_data"] + NEW_METRIC_WEIGHT)
+    np.testing.assert_allclose(after["component_score"].astype(float), expected, rtol=0, atol=1e-9)
+    assert (after["weight_with_data"] == before["weight_with_data"] + NEW_METRIC_WEIGHT).all()
+
+    # published: at the floor (score 0) the support score can only fall, at the target (100) only
+    # rise; the other components do not move
+    published_before = before["support_score"].astype(float)
+    published_after = after["support_score"].astype(float)
+    at_floor = open_tickets["feature_value"] >= NEW_METRIC_FLOOR
+    at_target = open_tickets["feature_value"] <= NEW_METRIC_TARGET
+    assert at_floor.any() and at_target.any()
+    assert (published_after[at_floor] <= published_before[at_floor].fillna(100)).all()
+    assert (published_after[at_floor] < published_before[at_floor]).any()
+    assert (published_after[at_target] >= published_before[at_target].fillna(0)).all()
+    for column in ("engagement_score", "financial_score"):
+        pd.testing.assert_series_equal(before[column], after[column])

@@ -1,5 +1,5 @@
 {#-
-    The health profile of each account on each plan it has had (SPEC section 3): the rows of seed
+    The health profile of each account on each plan it has had: the rows of seed
     `health_profile_assignments` whose industry and plan are empty (any) or equal to the
     account's match it, and the most specific one wins: industry and plan > industry > plan >
     the catch-all row (both empty; a data test keeps exactly one). Industry outranks plan because

@@ -1,12 +1,13 @@
 {#-
-    Health per account and as-of day (SPEC section 4): the six component scores of the
-    account's profile, the share of the profile's weight that had data, the 0-100 score (the
-    weighted mean of the components with data), its band, its change over 30 days and the
-    component that costs the most points. Incremental: a run replaces the days of its as-of range.
+    Health per account and as-of day: the six component scores of the account's profile, the
+    share of the profile's weight that had data, the 0-100 score (the weighted mean of the
+    components with data), its band, its change over 30 days and the component that costs the
+    most points. Incremental: a run replaces the days of its as-of range.
 
     Everything after the components is computed from the published, rounded component scores
     and the seed weights, so a reader can redo it from the table; the driver compares exact
-    decimals (weight x points missing), so a tie is a real tie.
+    decimals (weight x points missing), so a tie is a real tie, and a tie goes to the component
+    first in the order of seed `health_components`.
 
     health_score_change_30d compares with the score recomputed from the features of D-30 (not
     with this table's earlier rows), so a one-day run and a range run give the same value, and
@@ -20,23 +21,9 @@
     )
 }}
 
-{%- set components = health_components() %}
 {%- set first_day = as_of_start() %}
 {%- set last_day = as_of_end() %}
 {%- set lookback_days = var('health_change_lookback_days') %}
-{%- set component_pairs = [] %}
-{%- for component in components %}
-    {%- do component_pairs.append([component.name ~ '_score', component.name ~ '_weight']) %}
-{%- endfor %}
-{#- the driver: the first component, in the fixed order, that loses the most points -#}
-{%- set driver_cases %}
-    case
-        when drivers.health_score is null or drivers.max_points_lost = 0 then null
-        {%- for component in components %}
-        when drivers.{{ component.name }}_points_lost = drivers.max_points_lost then '{{ component.name }}'
-        {%- endfor %}
-    end
-{%- endset %}
 
 with
 
@@ -46,41 +33,87 @@ component_scores as (
 
 ),
 
+health_components as (
+
+    select * from {{ ref('health_components') }}
+
+),
+
 health_bands as (
 
     select * from {{ ref('health_bands') }}
 
 ),
 
--- the run's days and the lookback days before them, components rounded as published
-scored_days as (
+-- the run's days and the lookback days before them, each component rounded as published (left
+-- join: a row without a component, for a day without a profile, reaches the contract)
+scored_components as (
+
+    select
+        component_scores.account_id,
+        component_scores.as_of_date,
+        component_scores.health_profile,
+        component_scores.component,
+        component_scores.component_weight,
+        {{ health_decimal('component_scores.component_score', 5, 2) }} as component_score,
+        health_components.component_order
+    from component_scores
+    left join health_components
+        on component_scores.component = health_components.component
+    where component_scores.as_of_date >= {{ add_days(first_day, -lookback_days) }}
+        and component_scores.as_of_date <= {{ last_day }}
+
+),
+
+-- the weight each component brings to the score when it has data, and the weighted points it
+-- costs against a perfect score (null without data)
+component_losses as (
+
+    select
+        *,
+        case when component_score is not null then component_weight else 0 end as weight_with_data,
+        component_weight * (100 - component_score) as points_lost
+    from scored_components
+
+),
+
+-- the components of a day from the costliest down; on a tie, the first in the seed's order
+ranked_losses as (
+
+    select
+        *,
+        row_number() over (
+            partition by account_id, as_of_date
+            order by coalesce(points_lost, 0) desc, component_order
+        ) as loss_rank
+    from component_losses
+
+),
+
+-- a row per account-day: the components side by side; coverage: share of the profile's weight
+-- with data; score: weighted mean of those components; driver: the costliest, if it costs points
+health_scores as (
 
     select
         account_id,
         as_of_date,
         health_profile,
-        {%- for component in components %}
-        {{ component.name }}_weight,
-        {{ health_decimal(component.name ~ '_score', 5, 2) }} as {{ component.name }}_score{{ ',' if not loop.last }}
-        {%- endfor %}
-    from component_scores
-    where as_of_date >= {{ add_days(first_day, -lookback_days) }}
-        and as_of_date <= {{ last_day }}
-
-),
-
--- coverage: share of the profile's weight with data; score: weighted mean of those components
-health_scores as (
-
-    select
-        *,
-        {{ health_decimal(
-            health_weight_with_data(component_pairs)
-            ~ ' / nullif(' ~ (component_pairs | map('last') | join(' + ')) ~ ', 0)',
-            5, 4
-        ) }} as health_coverage,
-        {{ health_decimal(health_weighted_mean(component_pairs), 5, 2) }} as health_score
-    from scored_days
+        max(case when component = 'usage' then component_score end) as usage_score,
+        max(case when component = 'adoption' then component_score end) as adoption_score,
+        max(case when component = 'engagement' then component_score end) as engagement_score,
+        max(case when component = 'support' then component_score end) as support_score,
+        max(case when component = 'sentiment' then component_score end) as sentiment_score,
+        max(case when component = 'financial' then component_score end) as financial_score,
+        {{ health_decimal('sum(weight_with_data) / nullif(sum(component_weight), 0)', 5, 4) }}
+            as health_coverage,
+        {{ health_decimal('sum(component_weight * component_score) / nullif(sum(weight_with_data), 0)', 5, 2) }}
+            as health_score,
+        max(case when loss_rank = 1 and points_lost > 0 then component end) as primary_risk_driver
+    from ranked_losses
+    group by
+        account_id,
+        as_of_date,
+        health_profile
 
 ),
 
@@ -95,59 +128,33 @@ band_ranges as (
 
 ),
 
--- weighted points each component costs against a perfect score (only components with data)
-points_lost as (
-
-    select
-        *,
-        {%- for component in components %}
-        case
-            when {{ component.name }}_score is not null
-                then {{ component.name }}_weight * (100 - {{ component.name }}_score)
-        end as {{ component.name }}_points_lost{{ ',' if not loop.last }}
-        {%- endfor %}
-    from health_scores
-
-),
-
--- the largest loss; the driver is the first component (fixed order) that loses that much
-drivers as (
-
-    select
-        *,
-        greatest(
-            {%- for component in components %}
-            coalesce({{ component.name }}_points_lost, 0){{ ',' if not loop.last }}
-            {%- endfor %}
-        ) as max_points_lost
-    from points_lost
-
-),
-
--- the run's days with their band, the score of the lookback day and the driver (dbt.cast
--- spells the contract's types the Spark way there)
+-- the run's days with their band and the score of the lookback day (dbt.cast spells the
+-- contract's types the Spark way there)
 final as (
 
     select
-        {{ dbt.cast('drivers.account_id', 'varchar') }} as account_id,
-        cast(drivers.as_of_date as date) as as_of_date,
-        {{ dbt.cast('drivers.health_profile', 'varchar') }} as health_profile,
-        {%- for component in components %}
-        drivers.{{ component.name }}_score,
-        {%- endfor %}
-        drivers.health_coverage,
-        drivers.health_score,
+        {{ dbt.cast('health_scores.account_id', 'varchar') }} as account_id,
+        cast(health_scores.as_of_date as date) as as_of_date,
+        {{ dbt.cast('health_scores.health_profile', 'varchar') }} as health_profile,
+        health_scores.usage_score,
+        health_scores.adoption_score,
+        health_scores.engagement_score,
+        health_scores.support_score,
+        health_scores.sentiment_score,
+        health_scores.financial_score,
+        health_scores.health_coverage,
+        health_scores.health_score,
         {{ dbt.cast('band_ranges.health_band', 'varchar') }} as health_band,
-        cast(drivers.health_score - lookback.health_score as decimal(6, 2)) as health_score_change_30d,
-        {{ dbt.cast(driver_cases, 'varchar') }} as primary_risk_driver
-    from drivers
+        cast(health_scores.health_score - lookback.health_score as decimal(6, 2)) as health_score_change_30d,
+        {{ dbt.cast('health_scores.primary_risk_driver', 'varchar') }} as primary_risk_driver
+    from health_scores
     left join band_ranges
-        on drivers.health_score >= band_ranges.min_score
-        and (band_ranges.next_min_score is null or drivers.health_score < band_ranges.next_min_score)
+        on health_scores.health_score >= band_ranges.min_score
+        and (band_ranges.next_min_score is null or health_scores.health_score < band_ranges.next_min_score)
     left join health_scores as lookback
-        on drivers.account_id = lookback.account_id
-        and lookback.as_of_date = {{ add_days('drivers.as_of_date', -lookback_days) }}
-    where drivers.as_of_date >= {{ first_day }}
+        on health_scores.account_id = lookback.account_id
+        and lookback.as_of_date = {{ add_days('health_scores.as_of_date', -lookback_days) }}
+    where health_scores.as_of_date >= {{ first_day }}
 
 )
 

@@ -1,7 +1,7 @@
 {#-
-    The evidence that the health bands predict churn (SPEC section 4): for every month-end
-    snapshot in account_health_daily and every band, the accounts paying that day and how many
-    of them churned (MRR went to 0) within the next `health_outcome_window_days` (90) days.
+    The evidence that the health bands predict churn: for every month-end snapshot in
+    account_health_daily and every band, the accounts paying that day and how many of them
+    churned (MRR went to 0) within the next `health_outcome_window_days` (90) days.
 
     No look-ahead: the band is the one of the snapshot day (computed from data up to its end),
     only accounts with MRR on that day count, and churn is looked for from the next day on.
