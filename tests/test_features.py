@@ -9,15 +9,12 @@ On a small generated dataset, in a private warehouse per test module:
 
 The business rules at their edges are dbt unit tests beside the models; this module runs dbt
 itself (a dbt process per run: dbt-duckdb keeps the database open in its process) with
-CS_DATA_DIR, DBT_TARGET_PATH and DBT_LOG_PATH in tmp paths.
+CS_DATA_DIR, DBT_TARGET_PATH and DBT_LOG_PATH in tmp paths (tests/dbt_support.py).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -26,11 +23,11 @@ import pandas as pd
 import pytest
 
 from demo_data.generator import generate
+from orchestration import project
 from orchestration.loader import load
 from orchestration.rules import var
-from orchestration.settings import PROJECT_DIR
+from tests.dbt_support import DbtWarehouse
 
-DBT = str(Path(sys.executable).with_name("dbt"))
 ACCOUNTS, DAYS, SEED = 25, 120, 11
 END = date(2025, 6, 30)  # last generated day with usage; the latest complete day is the day before
 LAST_DAY = END - timedelta(days=1)
@@ -39,27 +36,13 @@ SELECTION = ["+account_features_daily", "+mrr_movements"]
 DAILY_TABLES = ("marts.account_features_daily", "marts.mrr_movements", "intermediate.int_revenue__mrr_daily")
 
 
-class Warehouse:
-    """A private warehouse directory with dbt pointed at it."""
+class Warehouse(DbtWarehouse):
+    """A private warehouse; dbt runs in its own process (the tests copy the file between runs)."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
-        self.path = root / "data" / "warehouse.duckdb"
-        self.env = {key: value for key, value in os.environ.items() if key != "CS_WAREHOUSE_PATH"}
-        self.env.update(
-            CS_DATA_DIR=str(root / "data"),
-            DBT_TARGET_PATH=str(root / "target"),
-            DBT_LOG_PATH=str(root / "logs"),
-            DO_NOT_TRACK="1",
-            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        )
-
-    def dbt(self, *args: str, vars_: dict[str, str] | None = None) -> None:
-        cli = [DBT, *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--quiet"]
-        if vars_:
-            cli += ["--vars", "{" + ", ".join(f"{k}: '{v}'" for k, v in vars_.items()) + "}"]
-        result = subprocess.run(cli, env=self.env, capture_output=True, text=True)
-        assert result.returncode == 0, f"{' '.join(cli)} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+        daily = [model for model in project.daily_models()
+                 if model[1] in ("account_features_daily", "int_revenue__mrr_daily")]
+        super().__init__(root, isolated=True, daily_models=daily)
 
     def build(self, *, full_refresh: bool = False, **vars_: str) -> None:
         self.dbt("run", "--select", *SELECTION, *(["--full-refresh"] if full_refresh else []), vars_=vars_)
@@ -70,10 +53,6 @@ class Warehouse:
         keys = [c for c in ("account_id", "as_of_date", "month") if c in frame.columns]
         return frame.sort_values(keys).reset_index(drop=True)
 
-    def execute(self, sql: str) -> None:
-        with duckdb.connect(str(self.path)) as con:
-            con.execute(sql)
-
 
 @pytest.fixture(scope="module")
 def range_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, pd.DataFrame]]:
@@ -82,7 +61,6 @@ def range_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
     root = tmp_path_factory.mktemp("features")
     generate(ACCOUNTS, DAYS, SEED, root / "landing", end=END)
     built = Warehouse(root)
-    built.path.parent.mkdir(parents=True)
     report = load(root / "landing", warehouse_path=built.path, loaded_at=datetime(2025, 7, 1, 12))
     assert report.rows_rejected == 0
     built.dbt("seed", "--select", "plan_features")
@@ -92,7 +70,6 @@ def range_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
 
 def copy_of(warehouse_file: Path, root: Path) -> Warehouse:
     copy = Warehouse(root)
-    copy.path.parent.mkdir(parents=True)
     shutil.copy(warehouse_file, copy.path)
     return copy
 
@@ -139,7 +116,7 @@ def test_day_by_day_equals_one_range_run(range_built: tuple[Path, dict[str, pd.D
     warehouse_file, range_run = range_built
     # The same range from the raw data: the days before the last ones as one run, then one day at a time.
     daily = copy_of(warehouse_file, tmp_path)
-    daily.execute("drop schema intermediate cascade; drop schema marts cascade; drop schema ops cascade;")
+    daily.execute("drop schema intermediate cascade; drop schema marts cascade;")
     first = LAST_DAY - timedelta(days=1)
     daily.build(as_of_start=RANGE_START.isoformat(), as_of_end=(first - timedelta(days=1)).isoformat())
     for offset in range((LAST_DAY - first).days + 1):
@@ -161,6 +138,23 @@ def test_rerunning_a_day_replaces_it(range_built: tuple[Path, dict[str, pd.DataF
     features = warehouse.table("marts.account_features_daily")
     assert features["as_of_date"].max() == pd.Timestamp(LAST_DAY)
     assert not features.duplicated(["account_id", "as_of_date"]).any()
+
+
+def test_one_model_selected_alone_after_a_run_of_another_range(
+    range_built: tuple[Path, dict[str, pd.DataFrame]], tmp_path: Path
+) -> None:
+    """No state of an earlier run leaks into a model selected on its own with other vars: the
+    models that depend on the range are compiled into it with the invocation's own vars."""
+    warehouse_file, tables = range_built
+    warehouse = copy_of(warehouse_file, tmp_path)
+    warehouse.build(as_of_date=LAST_DAY.isoformat())  # a run of another range: the latest day only
+    day = RANGE_START + timedelta(days=7)
+    warehouse.execute(f"delete from marts.account_features_daily where as_of_date = date '{day}'")
+    warehouse.dbt("run", "--select", "account_features_daily", vars_={"as_of_date": day.isoformat()})
+
+    expected = tables["marts.account_features_daily"]
+    expected = expected[expected["as_of_date"] == pd.Timestamp(day)].reset_index(drop=True)
+    assert_same(expected, warehouse.table("marts.account_features_daily", f"as_of_date = date '{day}'"))
 
 
 def test_features_equal_a_brute_force_reference(range_built: tuple[Path, dict[str, pd.DataFrame]]) -> None:

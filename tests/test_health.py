@@ -23,15 +23,14 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from dbt.cli.main import dbtRunner
 
 from demo_data.generator import generate
 from orchestration.loader import load
 from orchestration.settings import PROJECT_DIR
+from tests.dbt_support import DbtWarehouse
 
 pytestmark = pytest.mark.slow
 
@@ -54,57 +53,19 @@ HEALTH_MODELS = ("health_metric_targets", "int_health__metric_values", "int_heal
 BUILT_NODES_TESTS = ("--exclude", "test_type:unit", "--indirect-selection", "cautious")
 
 
-class Warehouse:
-    """A DuckDB warehouse file and dbt runs against it (the environment points dbt at it)."""
-
-    def __init__(self, path: Path, project: Path = PROJECT_DIR) -> None:
-        self.path = path
-        self.project = project
-
-    def dbt(self, *args: str, **vars_: str) -> None:
-        cli = [*args, "--project-dir", str(self.project), "--profiles-dir", str(self.project), "--quiet"]
-        if vars_:
-            cli += ["--vars", "{" + ", ".join(f"{key}: '{value}'" for key, value in vars_.items()) + "}"]
-        result = dbtRunner().invoke(cli)
-        assert result.success, f"dbt {' '.join(cli)} failed: {result.exception or result.result}"
-
-    def query(self, sql: str) -> pd.DataFrame:
-        # Same (default) configuration as dbt's connection: DuckDB refuses a second, different one.
-        with duckdb.connect(str(self.path)) as con:
-            return con.execute(sql).df()
-
-    def execute(self, sql: str) -> None:
-        with duckdb.connect(str(self.path)) as con:
-            con.execute(sql)
-
-
-def point_dbt_at(root: Path, monkeypatch: pytest.MonkeyPatch, project: Path = PROJECT_DIR) -> Warehouse:
-    """Environment for a private warehouse under `root` (data, dbt target and logs)."""
-    monkeypatch.setenv("CS_DATA_DIR", str(root / "data"))
-    for var in ("CS_LANDING_DIR", "CS_WAREHOUSE_PATH", "CS_SERVING_PATH", "CS_REPORTING_CURRENCY"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("DBT_TARGET_PATH", str(root / "target"))
-    monkeypatch.setenv("DBT_LOG_PATH", str(root / "logs"))
-    monkeypatch.setenv("DO_NOT_TRACK", "1")
-    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    return Warehouse(root / "data" / "warehouse.duckdb", project)
-
-
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtWarehouse]:
     """The generated data loaded and the whole project built (`dbt build`) from scratch."""
     root = tmp_path_factory.mktemp("health")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        warehouse = point_dbt_at(root, monkeypatch)
-        generate(ACCOUNTS, DAYS, SEED, root / "landing", end=END)
-        warehouse.path.parent.mkdir(parents=True)
-        report = load(root / "landing", warehouse_path=warehouse.path, loaded_at=datetime(2025, 7, 1, 12))
-        assert report.rows_rejected == 0
-        warehouse.dbt("build")
-        yield warehouse
+    warehouse = DbtWarehouse(root)
+    generate(ACCOUNTS, DAYS, SEED, root / "landing", end=END)
+    report = load(root / "landing", warehouse_path=warehouse.path, loaded_at=datetime(2025, 7, 1, 12))
+    assert report.rows_rejected == 0
+    warehouse.dbt("build")
+    yield warehouse
 
 
-def test_every_account_day_has_health_with_its_profile(built: Warehouse) -> None:
+def test_every_account_day_has_health_with_its_profile(built: DbtWarehouse) -> None:
     rows = built.query("""
         select features.account_id, features.as_of_date, accounts.industry,
             health.health_profile, health.health_score, health.health_band, health.health_coverage
@@ -121,7 +82,7 @@ def test_every_account_day_has_health_with_its_profile(built: Warehouse) -> None
     assert rows["health_coverage"].between(0, 1).all() and (rows["health_coverage"] < 1).any()
 
 
-def test_red_churns_more_than_yellow_and_yellow_more_than_green(built: Warehouse) -> None:
+def test_red_churns_more_than_yellow_and_yellow_more_than_green(built: DbtWarehouse) -> None:
     outcomes = built.query("""
         select health_band, sum(accounts) as accounts, sum(churned_within_90d) as churned
         from marts.health_band_outcomes
@@ -137,23 +98,24 @@ def test_red_churns_more_than_yellow_and_yellow_more_than_green(built: Warehouse
     assert red >= 2 * green, summary
 
 
-def test_range_run_equals_day_by_day(built: Warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_range_run_equals_day_by_day(built: DbtWarehouse, tmp_path: Path) -> None:
     """The build computed every day in one run; recompute them in pieces in a copy of it."""
     whole_history = built.query("select * from marts.account_health_daily order by account_id, as_of_date")
     first_day = whole_history["as_of_date"].min().date()
     split = LAST_DAY - timedelta(days=3)
 
     built.execute("checkpoint")  # everything into the file (dbt's in-process connection may hold a WAL)
-    pieces = point_dbt_at(tmp_path, monkeypatch)
-    pieces.path.parent.mkdir(parents=True)
+    pieces = DbtWarehouse(tmp_path)
     shutil.copy(built.path, pieces.path)
     pieces.execute("drop table marts.account_health_daily")
     pieces.dbt("run", "--select", "account_health_daily",
-               as_of_start=first_day.isoformat(), as_of_end=(split - timedelta(days=1)).isoformat())
+               vars_={"as_of_start": first_day.isoformat(), "as_of_end": (split - timedelta(days=1)).isoformat()})
     for offset in range((LAST_DAY - split).days + 1):
-        pieces.dbt("run", "--select", "account_health_daily", as_of_date=(split + timedelta(days=offset)).isoformat())
+        pieces.dbt("run", "--select", "account_health_daily",
+                   vars_={"as_of_date": (split + timedelta(days=offset)).isoformat()})
     # and a day in the middle again: a re-run replaces its rows
-    pieces.dbt("run", "--select", "account_health_daily", as_of_date=(split - timedelta(days=45)).isoformat())
+    pieces.dbt("run", "--select", "account_health_daily",
+               vars_={"as_of_date": (split - timedelta(days=45)).isoformat()})
 
     recomputed = pieces.query("select * from marts.account_health_daily order by account_id, as_of_date")
     last_days = recomputed[recomputed["as_of_date"].dt.date >= split]
@@ -191,7 +153,7 @@ def add_new_metric(project: Path) -> None:
         )
 
 
-def support_scores(warehouse: Warehouse) -> pd.DataFrame:
+def support_scores(warehouse: DbtWarehouse) -> pd.DataFrame:
     """Per account-day: the support score unrounded and published, the support weight with data."""
     return warehouse.query("""
         with weights as (
@@ -212,12 +174,11 @@ def support_scores(warehouse: Warehouse) -> pd.DataFrame:
     """)
 
 
-def test_a_new_metric_is_one_branch_and_seed_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_metric_is_one_branch_and_seed_rows(tmp_path: Path) -> None:
     """Open tickets added to support in a copy of the project move its support scores as expected."""
     project = copy_project(tmp_path / "project")
-    warehouse = point_dbt_at(tmp_path, monkeypatch, project)
+    warehouse = DbtWarehouse(tmp_path, project)
     generate(100, 150, SEED, tmp_path / "landing", end=END)
-    warehouse.path.parent.mkdir(parents=True)
     load(tmp_path / "landing", warehouse_path=warehouse.path, loaded_at=datetime(2025, 7, 1, 12))
     warehouse.dbt("build", "--select", "+account_health_daily", *BUILT_NODES_TESTS)
     before = support_scores(warehouse)

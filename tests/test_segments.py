@@ -1,7 +1,7 @@
 """Segment assignments end to end on a tiny hand-made book of business.
 
 The raw tables are written by hand into a landing folder as CSV, loaded with the product's
-loader and built with dbt (dbtRunner, in a private warehouse per test). It checks:
+loader and built with dbt (tests/dbt_support.py, in a private warehouse per test). It checks:
 - the risk examples of the contract (docs/contract.md): a $50K account that is growing and highly
   used is not at risk; a $75K flat account whose usage fell 40% is at risk and served one level up;
 - revenue tiers with memory on real data: a dip below the buffer that recovers within the grace
@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
-from dbt.cli.main import dbtRunner
 
 from orchestration.loader import load
-from orchestration.settings import PROJECT_DIR
+from tests.dbt_support import DbtWarehouse
 
 HISTORY_START = date(2024, 6, 1)
 LAST_EVENT_DAY = date(2025, 6, 30)
@@ -143,40 +141,11 @@ def write_landing(landing: Path) -> None:
 
 # --- dbt in a private warehouse ----------------------------------------------------------------
 
-class Warehouse:
-    """A private warehouse directory with dbt pointed at it."""
-
-    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.root = root
-        self.path = root / "data" / "warehouse.duckdb"
-        monkeypatch.setenv("CS_DATA_DIR", str(root / "data"))
-        monkeypatch.delenv("CS_WAREHOUSE_PATH", raising=False)
-        monkeypatch.setenv("DBT_TARGET_PATH", str(root / "target"))
-        monkeypatch.setenv("DBT_LOG_PATH", str(root / "logs"))
-        monkeypatch.setenv("DO_NOT_TRACK", "1")
-        monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-
-    def dbt(self, *args: str, vars_: dict[str, str] | None = None) -> None:
-        cli = [*args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--quiet"]
-        if vars_:
-            cli += ["--vars", "{" + ", ".join(f"{k}: '{v}'" for k, v in vars_.items()) + "}"]
-        result = dbtRunner().invoke(cli)
-        failed = [f"{r.node.name}: {r.message}" for r in getattr(result.result, "results", [])
-                  if str(r.status) not in ("success", "pass")]
-        assert result.success, f"dbt {' '.join(cli)} failed: {result.exception or failed}"
+class Warehouse(DbtWarehouse):
+    """A private warehouse with dbt pointed at it."""
 
     def run(self, *select: str, **vars_: str) -> None:
         self.dbt("run", "--select", *select, vars_=vars_)
-
-    def table(self, name: str, where: str = "true") -> pd.DataFrame:
-        with duckdb.connect(str(self.path)) as con:  # the config dbt-duckdb opened it with
-            frame = con.execute(f"select * from {name} where {where}").df()
-        return frame.sort_values(list(frame.columns)).reset_index(drop=True)
-
-    def row(self, name: str, where: str) -> dict[str, object]:
-        frame = self.table(name, where)
-        assert len(frame) == 1, f"{name} where {where}: {len(frame)} rows"
-        return frame.iloc[0].to_dict()
 
 
 @pytest.fixture(scope="module")
@@ -191,9 +160,8 @@ def raw_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return warehouse
 
 
-def _warehouse(raw_warehouse: Path, root: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
-    wh = Warehouse(root, monkeypatch)
-    wh.path.parent.mkdir(parents=True)
+def _warehouse(raw_warehouse: Path, root: Path) -> Warehouse:
+    wh = Warehouse(root)
     shutil.copy(raw_warehouse, wh.path)
     wh.dbt("seed")
     return wh
@@ -202,10 +170,9 @@ def _warehouse(raw_warehouse: Path, root: Path, monkeypatch: pytest.MonkeyPatch)
 @pytest.fixture(scope="module")
 def built(raw_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     """The whole history built in one run (no vars: a first build), with the segment tests run."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        wh = _warehouse(raw_warehouse, tmp_path_factory.mktemp("segments_built"), monkeypatch)
-        wh.run(*[f"+{model}" for model in SEGMENT_MODELS])
-        yield wh
+    wh = _warehouse(raw_warehouse, tmp_path_factory.mktemp("segments_built"))
+    wh.run(*[f"+{model}" for model in SEGMENT_MODELS])
+    yield wh
 
 
 # --- the tests ---------------------------------------------------------------------------------
@@ -260,38 +227,17 @@ def test_tiers_with_memory_and_overrides(built: Warehouse) -> None:
     assert not users.loc[users["account_id"] == "growing_50k", "is_inactive"].any()
 
 
-def test_layers_go_one_way_and_views_hold_no_as_of_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No segment mart feeds a segment intermediate model, and no segment view compiles the run's
-    as-of days in (a view keeps them as literals: `--select <model>` with other vars would read it stale)."""
-    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
-    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
-    result = dbtRunner().invoke(["parse", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-                                 "--quiet"])
-    assert result.success, result.exception
-    models = {node.unique_id: node for node in result.result.nodes.values()
-              if node.resource_type == "model" and "/segments/" in node.original_file_path}
-    intermediate = {uid: node for uid, node in models.items() if node.original_file_path.startswith("models/intermediate/")}
-    assert set(SEGMENT_INTERMEDIATE_MODELS) <= {node.name for node in intermediate.values()}
-    for node in intermediate.values():
-        marts_read = [models[uid].name for uid in node.depends_on.nodes if uid in models and uid not in intermediate]
-        assert not marts_read, f"{node.name} reads the segment marts {marts_read}"
-    range_macros = {"macro.cs_segmentation.as_of_start", "macro.cs_segmentation.as_of_end"}
-    for node in models.values():
-        if node.config.materialized == "view":
-            assert not range_macros & set(node.depends_on.macros), f"view {node.name} compiles the as-of range in"
-
-
 def test_segment_dbt_tests_pass(built: Warehouse) -> None:
     """Contracts, keys, accepted values, the tie-out with mrr_movements and the unit tests."""
     built.dbt("test", "--select", *SEGMENT_MODELS, *SEGMENT_INTERMEDIATE_MODELS, "revenue_tiers", "coverage_models")
 
 
-def test_day_by_day_equals_one_run(raw_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    one_run = _warehouse(raw_warehouse, tmp_path / "one_run", monkeypatch)
+def test_day_by_day_equals_one_run(raw_warehouse: Path, tmp_path: Path) -> None:
+    one_run = _warehouse(raw_warehouse, tmp_path / "one_run")
     one_run.run(*UPSTREAM, "+segment_transitions", as_of_start=str(HISTORY_START), as_of_end=str(DAILY_TO))
     expected = {name: one_run.table(name) for name in ("marts.account_segments_daily", "marts.segment_transitions")}
 
-    daily = _warehouse(raw_warehouse, tmp_path / "daily", monkeypatch)
+    daily = _warehouse(raw_warehouse, tmp_path / "daily")
     daily.run(*UPSTREAM, as_of_start=str(HISTORY_START), as_of_end=str(DAILY_FROM - timedelta(days=1)))
     for day in _days(DAILY_FROM, DAILY_TO):
         daily.run(*UPSTREAM, as_of_date=str(day))
@@ -306,13 +252,13 @@ def test_day_by_day_equals_one_run(raw_warehouse: Path, tmp_path: Path, monkeypa
     assert {"grace_period_elapsed", "churned"} <= triggers
 
 
-def test_no_day_left_behind_by_a_partial_run(raw_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_day_left_behind_by_a_partial_run(raw_warehouse: Path, tmp_path: Path) -> None:
     """A first build over a range that starts after the revenue history begins, then a run of the
     features alone over later days, then a run of everything without vars: each daily model
     continues from its own last computed day, so none skips the days the partial run computed;
     segment analytics start with the first computed month and still tie out with mrr_movements."""
     first_day = date(2025, 3, 1)
-    wh = _warehouse(raw_warehouse, tmp_path, monkeypatch)
+    wh = _warehouse(raw_warehouse, tmp_path)
     everything = [f"+{model}" for model in SEGMENT_MODELS]
     wh.run(*everything, as_of_start=str(first_day), as_of_end=str(DAILY_FROM - timedelta(days=1)))
     wh.run("+account_features_daily", as_of_start=str(DAILY_FROM), as_of_end=str(DAILY_TO))
