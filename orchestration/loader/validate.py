@@ -107,7 +107,7 @@ def latest_event_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
 
 def _normalise_sql(table: Table, col: Column) -> str:
     text = f"nullif(trim(t.{ident(col.name)}, {_BLANKS}), '')"
-    if col.accepted_values is not None:
+    if col.accepted_values is not None or col.accepted_values_by is not None:
         return f"lower({text})"
     if table.has_currency and col.name == "currency":
         return f"upper({text})"
@@ -143,7 +143,9 @@ def _reason_sql(table: Table, currency: str, loaded_at: datetime) -> str:
         for c in table.columns
         if c.accepted_values is not None
     ]
-    whens += [(_dependent_values_sql(c), f"not_accepted:{c.name}") for c in table.columns if c.accepted_values_by]
+    whens += [
+        (_dependent_values_sql(c), f"not_accepted:{c.name}") for c in table.columns if c.accepted_values_by
+    ]
     for c in table.columns:
         if bounds := _bounds_sql(c, ident(c.name)):
             whens.append((bounds, f"out_of_range:{c.name}"))
