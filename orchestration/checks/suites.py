@@ -163,9 +163,11 @@ def contract_expectations(table_name: str) -> list[dict[str, Any]]:
         if c.min_value is not None or c.max_value is not None
     ]
     out += [
-        # One expectation per value of the other column (e.g. the tiers when segment_type = arr_tier).
+        # One expectation per value of the other column (e.g. the tiers when segment_type = arr_tier),
+        # on the rows with that value (GX's row condition, in its serialised form).
         _exp("expect_column_values_to_be_in_set", column=c.name, value_set=list(rules.values(accepted)),
-             row_condition=f"{c.accepted_values_by[0]}=={when!r}", condition_parser="pandas")
+             row_condition={"type": "comparison", "column": {"name": c.accepted_values_by[0]},
+                            "operator": "==", "parameter": when})
         for c in table.columns
         if c.accepted_values_by is not None
         for when, accepted in c.accepted_values_by[1]
