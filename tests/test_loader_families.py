@@ -189,10 +189,11 @@ def test_a_postgres_table_from_an_older_contract_gains_the_new_column(landing: P
         pg = warehouse.connect_postgres()
     except psycopg2.OperationalError as exc:
         pytest.skip(f"no PostgreSQL server at the CS_PG_* settings: {exc}")
-    older = [c for c in TABLES_BY_NAME["accounts"].columns if c.name != "parent_account_id"]
+    older = ", ".join(f"{c.name} {SQL_TYPES[c.type]}" for c in TABLES_BY_NAME["accounts"].columns
+                      if c.name != "parent_account_id")
     with pg, pg.cursor() as cur:
         cur.execute("create schema raw")
-        cur.execute(f"create table raw.accounts ({', '.join(f'{c.name} {SQL_TYPES[c.type]}' for c in older)})")
+        cur.execute(f"create table raw.accounts ({older})")
         cur.execute("create view raw.account_names as select account_id, account_name from raw.accounts")
     write_landing(landing)
     run(landing, target="postgres")
