@@ -15,8 +15,9 @@ renamed as (
 
         -- strings
         lower(trim(segment_type)) as segment_type,
-        -- tiers and coverage models are matched against seeds, so compare them in one case
-        lower(trim(value)) as value,
+        -- tiers and coverage models are matched against seeds, so compare them in one case;
+        -- named to pair with segment_type (as in the segment memberships)
+        lower(trim(value)) as segment_value,
         trim(reason) as reason,
         trim(set_by) as set_by,
 
