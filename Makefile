@@ -67,7 +67,7 @@ dev: $(STAMP)
 	@$(PY) -m orchestration.cli dev
 
 generate: $(STAMP)
-	@$(PY) -m demo_data --out $${CS_LANDING_DIR:-data/landing}
+	@landing=$${CS_LANDING_DIR:-data/landing}; $(PY) -m demo_data --out $$landing --truth $$(dirname $$landing)/demo_truth
 
 load: $(STAMP)
 	@$(PY) -m orchestration.loader

@@ -9,7 +9,11 @@ The whole history (every subscription, event, ticket...) lies within the `days` 
 `end`: a launch cohort (35% of accounts) starts in the first 15% of the history and the rest
 arrive steadily until the last day. Each account has a hidden daily health (`lifecycle.py`)
 that drives usage, support, NPS, touchpoints, payments, expansions, contractions and churn, so
-low engagement precedes churn by weeks to months. The same arguments give byte-identical files.
+low engagement precedes churn by weeks to months. A few large accounts head corporate families
+(`families.py`), the CRM keeps a field history of account attributes (`field_history.py`) and
+CSMs override some segments (`overrides.py`). With `truth=DIR` (`--truth`), each account's latent
+churn propensity per month is written to DIR, outside the landing folder (`truth.py`). The same
+arguments give byte-identical files.
 """
 
 from demo_data.bad_rows import BadRow, expected_bad_rows

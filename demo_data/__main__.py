@@ -1,4 +1,4 @@
-"""CLI: `python -m demo_data --accounts 2000 --days 400 --seed 7 --out data/landing`."""
+"""CLI: `python -m demo_data --accounts 2000 --days 400 --seed 7 --out data/landing [--truth data/demo_truth]`."""
 
 from __future__ import annotations
 
@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--drop-name", help="write <table>/<DROP_NAME>.<ext> (a new drop) instead of <table>.<ext>"
     )
+    parser.add_argument(
+        "--truth",
+        type=Path,
+        help="also write the ground truth for benchmarks (latent churn propensity) into this folder, "
+        "outside the landing folder",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -46,11 +52,12 @@ def main(argv: list[str] | None = None) -> int:
             fmt=args.format,
             bad_rows=args.bad_rows,
             drop_name=args.drop_name,
+            truth=args.truth,
         )
     except ValueError as error:
         parser.error(str(error))
     for table, rows in counts.items():
-        print(f"{table:<16} {rows:>12,}")
+        print(f"{table:<22} {rows:>12,}")
     print(f"wrote {sum(counts.values()):,} rows to {args.out} in {time.perf_counter() - started:.1f}s")
     return 0
 

@@ -10,7 +10,14 @@ which always exist, so the rule named is the only one they break.
 Unparseable values (`started_on` = `not-a-date`, `mrr` = `abc`) need a text column: in bad-row
 mode `subscriptions` is written with `started_on` and `mrr` as text, in Parquet as in CSV.
 
-`expected_bad_rows()` is the list the loader's tests compare `raw.rejects` with.
+Four bad accounts have a bad `parent_account_id`: one names an account that does not exist, one
+names itself, and two name each other. The loader keeps these accounts (with the parent
+cleared) and reports their rows as rejects, one per account.
+
+`expected_bad_rows()` is the list the loader's tests compare `raw.rejects` with. The small
+`segment_overrides` table gets five bad rows: on the default demo (about 70 overrides) that is
+above the default too-broken limit (`raw_max_rejected_pct`, 5%), so a run on bad-row data
+publishes nothing unless the limit is raised.
 """
 
 from __future__ import annotations
@@ -116,6 +123,21 @@ def _defaults(table: str, key: str | None, start: date) -> dict[str, Any]:
         },
         "touchpoints": {"occurred_at": _at(start, 10), "touchpoint_type": "call"},
         "nps_responses": {"user_id": USER, "responded_at": _at(start, 10), "score": 8},
+        "account_field_history": {
+            "changed_at": _at(start, 10),
+            "field": "csm_owner",
+            "old_value": None,
+            "new_value": "Bad Owner",
+        },
+        "segment_overrides": {
+            "segment_type": "risk",
+            "value": "at_risk",
+            "reason": "champion left the company",
+            "set_by": "Bad Owner",
+            "set_at": _at(start, 10),
+            "starts_on": start + timedelta(days=10),
+            "expires_on": start + timedelta(days=40),
+        },
     }
     return base | common[table]
 
@@ -245,5 +267,101 @@ _SPECS: tuple[tuple[str, str | None, str, str, dict[str, str], Any], ...] = (
         "NPS answer in 2099",
         {},
         {"responded_at": FUTURE},
+    ),
+    (
+        "accounts",
+        "bad_unknown_parent",
+        "unknown_parent_account_id",
+        "parent account that does not exist (the account is kept without it)",
+        {},
+        {"parent_account_id": "bad_no_such_account"},
+    ),
+    (
+        "accounts",
+        "bad_own_parent",
+        "parent_account_id_cycle",
+        "account that is its own parent (kept without it)",
+        {},
+        {"parent_account_id": "bad_own_parent"},
+    ),
+    (
+        "accounts",
+        "bad_cycle_a",
+        "parent_account_id_cycle",
+        "parent of its own parent (kept without it)",
+        {},
+        {"parent_account_id": "bad_cycle_b"},
+    ),
+    (
+        "accounts",
+        "bad_cycle_b",
+        "parent_account_id_cycle",
+        "parent of its own parent (kept without it)",
+        {},
+        {"parent_account_id": "bad_cycle_a"},
+    ),
+    (
+        "account_field_history",
+        "bad_unknown_field",
+        "not_accepted:field",
+        "change of a column that has no history",
+        {},
+        {"field": "employee_count", "new_value": "12"},
+    ),
+    (
+        "account_field_history",
+        "bad_future_change",
+        "changed_in_future",
+        "change in 2099",
+        {},
+        {"changed_at": FUTURE},
+    ),
+    (
+        "account_field_history",
+        "bad_unknown_parent_change",
+        "unknown_parent_account_id",
+        "parent set to an account that does not exist",
+        {},
+        {"field": "parent_account_id", "new_value": "bad_no_such_account"},
+    ),
+    (
+        "segment_overrides",
+        "bad_segment_type",
+        "not_accepted:segment_type",
+        "override of a segment type that cannot be overridden",
+        {},
+        {"segment_type": "health_band", "value": "green"},
+    ),
+    (
+        "segment_overrides",
+        "bad_override_value",
+        "not_accepted:value",
+        "tier override to a tier that does not exist",
+        {},
+        {"segment_type": "arr_tier", "value": "platinum"},
+    ),
+    (
+        "segment_overrides",
+        "bad_empty_reason",
+        "null:reason",
+        "override without a reason",
+        {},
+        {"reason": "  "},
+    ),
+    (
+        "segment_overrides",
+        "bad_expires_before_start",
+        "expires_on_before_starts_on",
+        "override that ends before it starts",
+        {},
+        lambda start: {"expires_on": start + timedelta(days=9)},
+    ),
+    (
+        "segment_overrides",
+        "bad_future_override",
+        "set_in_future",
+        "override set in 2099",
+        {},
+        {"set_at": FUTURE},
     ),
 )

@@ -2,7 +2,8 @@
 
 `generate()` simulates accounts and their hidden health, derives every raw table from it and
 writes one file per table (`<table>.parquet` or `<table>.csv`, or `<table>/<drop>.<ext>` as a
-new drop), with exactly the contract's columns in contract order. The same arguments give
+new drop), with exactly the contract's columns in contract order; with `truth`, it also writes
+the hidden churn propensity to a folder of its own (`truth`). The same arguments give
 byte-identical files. `usage_events`, the big table, is generated and written in chunks of
 days so memory stays bounded.
 """
@@ -19,6 +20,8 @@ from orchestration import contract
 from demo_data import bad_rows as bad
 from demo_data import output
 from demo_data.accounts import Accounts, build_accounts
+from demo_data.families import Families, build_families
+from demo_data.field_history import FieldHistory, build_field_history
 from demo_data.billing import (
     Invoices,
     Subscriptions,
@@ -28,9 +31,11 @@ from demo_data.billing import (
     subscription_updated_at,
 )
 from demo_data.lifecycle import History, simulate
+from demo_data.overrides import Overrides, build_overrides
 from demo_data.people import Users, build_users
 from demo_data.success import build_nps, build_touchpoints
 from demo_data.support import build_tickets
+from demo_data.truth import write_truth
 from demo_data.usage import usage_batches
 from demo_data.world import (
     INDUSTRIES,
@@ -55,11 +60,14 @@ def generate(
     fmt: str = "parquet",
     bad_rows: bool = False,
     drop_name: str | None = None,
+    truth: Path | None = None,
 ) -> dict[str, int]:
     """Write the raw tables for `accounts` accounts over `days` days ending on `end`; rows per table.
 
     `end` is the last day with usage and must not be after today (the loader rejects events in
-    the future). With `bad_rows`, the rows of `bad_rows.expected_bad_rows()` are added.
+    the future). With `bad_rows`, the rows of `bad_rows.expected_bad_rows()` are added. With
+    `truth`, the ground truth for benchmarks is written into that folder (`truth.py`); keep it
+    out of the landing folder.
     """
     _validate(accounts, days, end, fmt)
     calendar, streams = Calendar(end=end, days=days), Streams(seed)
@@ -68,16 +76,22 @@ def generate(
     users = build_users(streams, calendar, accs, history)
     subs = build_subscriptions(streams, calendar, accs, history)
     invoices = build_invoices(streams, calendar, accs, history, subs)
+    families = build_families(streams, calendar, accs)
+    changes = build_field_history(streams, calendar, accs, families)
     account_ids, user_ids = output.texts(accs.ids), output.texts(users.ids)
 
     tables = {
-        "accounts": _accounts_columns(streams, calendar, accs),
+        "accounts": _accounts_columns(streams, calendar, accs, families, changes),
         "subscriptions": _subscriptions_columns(streams, calendar, subs, invoices, account_ids),
         "invoices": _invoices_columns(calendar, invoices, subs, account_ids),
         "users": _users_columns(calendar, users, account_ids),
         "support_tickets": _tickets_columns(streams, calendar, accs, history, users, account_ids),
         "touchpoints": _touchpoints_columns(streams, calendar, accs, history, account_ids),
         "nps_responses": _nps_columns(streams, calendar, accs, history, users, account_ids, user_ids),
+        "account_field_history": _field_history_columns(calendar, changes, account_ids),
+        "segment_overrides": _overrides_columns(
+            calendar, build_overrides(streams, calendar, accs, history), account_ids
+        ),
     }
     counts: dict[str, int] = {}
     for name, columns in tables.items():
@@ -94,6 +108,8 @@ def generate(
         if bad_rows:
             writer.write(_bad_table("usage_events", calendar))
     counts["usage_events"] = writer.rows
+    if truth is not None:
+        write_truth(truth, calendar, accs, history)
     return {t.name: counts[t.name] for t in contract.TABLES}
 
 
@@ -139,10 +155,15 @@ def _labels(values: tuple[str, ...], index: np.ndarray) -> pa.Array:
     return pa.array(np.array(values, dtype=object)[index], mask=index < 0, type=pa.string())
 
 
-def _accounts_columns(streams: Streams, calendar: Calendar, accs: Accounts) -> dict[str, pa.Array]:
+def _accounts_columns(
+    streams: Streams, calendar: Calendar, accs: Accounts, families: Families, changes: FieldHistory
+) -> dict[str, pa.Array]:
     rng = streams.get("accounts_updated")
     created = accs.created_seconds
     updated = created + (rng.random(accs.n) * (calendar.last_second - created)).astype(np.int64)
+    # A row changes with each change of its attributes.
+    updated = np.maximum(updated, changes.last_change(accs.n))
+    parent = families.parent
     return {
         "account_id": output.texts(accs.ids),
         "account_name": output.texts(accs.name),
@@ -153,6 +174,7 @@ def _accounts_columns(streams: Streams, calendar: Calendar, accs: Accounts) -> d
         "potential_arr": output.money(np.nan_to_num(accs.potential_arr), np.isnan(accs.potential_arr)),
         "is_reference": pa.array(accs.is_reference == 1, mask=accs.is_reference < 0),
         "csm_owner": output.texts(accs.csm_owner),
+        "parent_account_id": output.texts(accs.ids).take(pa.array(parent, mask=parent < 0)),
         "created_at": output.timestamps(calendar, created),
         "updated_at": output.timestamps(calendar, updated),
     }
@@ -262,4 +284,29 @@ def _nps_columns(
         "user_id": user_ids.take(pa.array(r["user"], mask=r["anonymous"])),
         "responded_at": output.timestamps(calendar, r["at"]),
         "score": output.integers(r["score"]),
+    }
+
+
+def _field_history_columns(calendar: Calendar, changes: FieldHistory, account_ids: pa.Array) -> dict[str, pa.Array]:
+    return {
+        "change_id": output.ids("chg_", np.arange(1, changes.account.size + 1), 7),
+        "account_id": account_ids.take(pa.array(changes.account)),
+        "changed_at": output.timestamps(calendar, changes.second),
+        "field": output.texts(changes.field),
+        "old_value": output.texts(changes.old_value),
+        "new_value": output.texts(changes.new_value),
+    }
+
+
+def _overrides_columns(calendar: Calendar, overrides: Overrides, account_ids: pa.Array) -> dict[str, pa.Array]:
+    return {
+        "override_id": output.ids("ovr_", np.arange(1, overrides.account.size + 1), 5),
+        "account_id": account_ids.take(pa.array(overrides.account)),
+        "segment_type": output.texts(overrides.segment_type),
+        "value": output.texts(overrides.value),
+        "reason": output.texts(overrides.reason),
+        "set_by": output.texts(overrides.set_by),
+        "set_at": output.timestamps(calendar, overrides.set_second),
+        "starts_on": output.dates(calendar, overrides.starts_on),
+        "expires_on": output.dates(calendar, overrides.expires_on, overrides.expires_on < 0),
     }

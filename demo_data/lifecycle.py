@@ -67,6 +67,10 @@ class History:
     alive: np.ndarray  # bool [account, day], a subscription (trial included) covers the day
     plan: np.ndarray  # int8 [account, day], plan index (meaningful where alive)
     events: SubscriptionEvents
+    # float32 [account, day]: the daily chance of deciding to churn, where the account could decide
+    # (paying, past the minimum age), else 0; the ground truth benchmarks compare predictions with.
+    churn_hazard: np.ndarray
+    churn_decided: np.ndarray  # bool [account, day]: the account decided to churn that day
 
 
 def size_class(arr: np.ndarray) -> np.ndarray:
@@ -138,6 +142,8 @@ def simulate(streams: Streams, calendar: Calendar, accounts: Accounts) -> Histor
     health = np.zeros((n, days), dtype=np.float32)
     alive = np.zeros((n, days), dtype=bool)
     plans = np.zeros((n, days), dtype=np.int8)
+    churn_hazard = np.zeros((n, days), dtype=np.float32)
+    churn_decided = np.zeros((n, days), dtype=bool)
     log = _Log()
 
     state = np.full(n, NONE, dtype=np.int8)
@@ -230,7 +236,10 @@ def simulate(streams: Streams, calendar: Calendar, accounts: Accounts) -> Histor
             * np.where(days_to_renewal <= RENEWAL_WINDOW_DAYS, RENEWAL_CHURN_MULTIPLIER, 1.0)
             * (CHURN_BASE_DAILY + CHURN_UNHEALTHY_DAILY * (1 - smooth) ** 3)
         )
-        decide = (state == PAYING) & (age >= CHURN_MIN_AGE_DAYS) & (rng.random(n) < hazard)
+        exposed = (state == PAYING) & (age >= CHURN_MIN_AGE_DAYS)
+        decide = exposed & (rng.random(n) < hazard)
+        churn_hazard[:, t] = np.where(exposed, hazard, 0.0)
+        churn_decided[:, t] = decide
         state[decide] = NOTICE
         churn_day[decide] = t + rng.integers(0, NOTICE_DAYS_MAX + 1, decide.sum())
 
@@ -239,4 +248,11 @@ def simulate(streams: Streams, calendar: Calendar, accounts: Accounts) -> Histor
         state[gone] = CHURNED
         log.add(gone, t, CHURN, all_zero, plan, seats, contract_day)
 
-    return History(health=health, alive=alive, plan=plans, events=log.result())
+    return History(
+        health=health,
+        alive=alive,
+        plan=plans,
+        events=log.result(),
+        churn_hazard=churn_hazard,
+        churn_decided=churn_decided,
+    )

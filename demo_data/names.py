@@ -145,3 +145,6 @@ CSM_LAST = (
     "Young",
     "Zhang",
 )
+
+# Customer-success leads: they set some overrides themselves (e.g. over a CSM's own).
+CS_LEADS = ("Morgan Ellis", "Jordan Reyes", "Taylor Brooks")

@@ -69,12 +69,18 @@ def prepare_environment() -> None:
 
 
 def ensure_landing_data() -> None:
-    """Generate the demo dataset when the landing folder holds no file (a first `make run`)."""
+    """Generate the demo dataset when the landing folder holds no file (a first `make run`).
+
+    The demo's ground truth (each account's latent churn propensity, for benchmarks) goes to the
+    folder `demo_truth` beside the landing folder (`data/demo_truth`), where no model reads it.
+    """
     landing = settings.landing_dir()
     if landing.is_dir() and any(p.is_file() for p in landing.rglob("*")):
         return
-    print(f"==> {landing} is empty: generating the demo dataset", flush=True)
-    subprocess.run([sys.executable, "-m", "demo_data", "--out", str(landing)], check=True)
+    truth = landing.parent / "demo_truth"
+    print(f"==> {landing} is empty: generating the demo dataset (ground truth in {truth})", flush=True)
+    command = [sys.executable, "-m", "demo_data", "--out", str(landing), "--truth", str(truth)]
+    subprocess.run(command, check=True)
 
 
 def _pid_alive(pid: int) -> bool:

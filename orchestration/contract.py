@@ -2,8 +2,10 @@
 
 The loader (type enforcement and rejects), the demo-data generator (`demo_data`), the raw
 Great Expectations suites and a test against dbt's sources YAML all read this
-module, so a column, type, enumeration or range is defined in exactly one place.
-This module imports nothing else of the project.
+module, so a column, type, enumeration or range is defined in exactly one place. Value lists
+that are business rules (revenue tiers, coverage models) stay in dbt's seeds and are named here
+by seed and column (`SeedValues`). Which tables may be absent and which columns may be missing
+from older files is said here too. This module imports nothing else of the project.
 """
 
 from __future__ import annotations
@@ -26,6 +28,19 @@ DEFAULT_CURRENCY = "USD"
 
 
 @dataclass(frozen=True)
+class SeedValues:
+    """The distinct values of a column of a dbt seed (`seeds/<seed>.csv`), read where they are used
+    (`orchestration.rules.seed_values`), so a business rule's list of values is written once."""
+
+    seed: str
+    column: str
+
+
+# Accepted values written here, or those of a seed column.
+ValueSet = tuple[str, ...] | SeedValues
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     type: str
@@ -34,6 +49,18 @@ class Column:
     min_value: float | None = None
     max_value: float | None = None
     description: str = ""
+    # The column may be missing from a landing file (e.g. a sync older than the column): it then
+    # loads as null. A missing column that is not marked so stops the load.
+    may_be_absent: bool = False
+    # Accepted values that depend on another column of the row: (that column, ((its value, the
+    # values accepted then), ...)); a row whose other column has no entry accepts nothing.
+    accepted_values_by: tuple[str, tuple[tuple[str, ValueSet], ...]] | None = None
+    # A text column holding a value of the `raw.accounts` column named in this other column of the
+    # row (field history): the value must parse as that column's type, within its range, and name
+    # an accepted account when that column references one.
+    typed_by: str | None = None
+    # An account_id of raw.accounts (a reference from one account to another).
+    references_account: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +77,8 @@ class Table:
     row_rules: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     # Whether the table carries a `currency` column that must equal the reporting currency.
     has_currency: bool = False
+    # An optional table may be absent from the landing folder: it then loads empty.
+    optional: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -65,6 +94,19 @@ SUBSCRIPTION_STATUSES = ("active", "cancelled", "trialing", "past_due")
 INVOICE_STATUSES = ("paid", "open", "void", "uncollectible")
 TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
 TOUCHPOINT_TYPES = ("qbr", "call", "meeting", "email", "onsite", "webinar")
+# The account attributes whose changes a CRM's field history records (columns of raw.accounts).
+HISTORY_FIELDS = (
+    "industry", "region", "use_case", "potential_arr", "is_reference", "csm_owner", "parent_account_id"
+)
+# Segment types a CSM may override, and the values each accepts: a revenue tier, a coverage model
+# (the business rules' seeds), or a risk flag.
+RISK_VALUES = ("at_risk", "not_at_risk")
+OVERRIDE_VALUES: tuple[tuple[str, ValueSet], ...] = (
+    ("arr_tier", SeedValues("revenue_tiers", "tier_name")),
+    ("coverage_model", SeedValues("coverage_models", "coverage_model")),
+    ("risk", RISK_VALUES),
+)
+SEGMENT_TYPES = tuple(segment_type for segment_type, _ in OVERRIDE_VALUES)
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -83,6 +125,8 @@ TABLES: tuple[Table, ...] = (
                    description="What the account could pay per year at full expansion."),
             Column("is_reference", BOOLEAN, nullable=True, description="Reference account (default false)."),
             Column("csm_owner", TEXT, nullable=True, description="The CSM assigned."),
+            Column("parent_account_id", TEXT, nullable=True, may_be_absent=True, references_account=True,
+                   description="The parent account in a corporate family; null at the top."),
             Column("created_at", TIMESTAMP, description="When the account was created (UTC)."),
             Column("updated_at", TIMESTAMP, description="Last change of the row (UTC)."),
         ),
@@ -154,6 +198,7 @@ TABLES: tuple[Table, ...] = (
         name="support_tickets",
         key="ticket_id",
         grain="one row per ticket",
+        optional=True,
         row_rules=(
             ("opened_in_future", "opened_at > {loaded_at}"),
             ("resolved_before_opened", "resolved_at < opened_at"),
@@ -174,6 +219,7 @@ TABLES: tuple[Table, ...] = (
         name="touchpoints",
         key="touchpoint_id",
         grain="one row per CS interaction",
+        optional=True,
         row_rules=(("occurred_in_future", "occurred_at > {loaded_at}"),),
         columns=(
             Column("touchpoint_id", TEXT, description="Touchpoint key."),
@@ -186,6 +232,7 @@ TABLES: tuple[Table, ...] = (
         name="nps_responses",
         key="response_id",
         grain="one row per survey answer",
+        optional=True,
         row_rules=(("responded_in_future", "responded_at > {loaded_at}"),),
         columns=(
             Column("response_id", TEXT, description="Response key."),
@@ -193,6 +240,48 @@ TABLES: tuple[Table, ...] = (
             Column("user_id", TEXT, nullable=True, description="The respondent, when known."),
             Column("responded_at", TIMESTAMP, description="When it was answered (UTC)."),
             Column("score", INT, min_value=0, max_value=10, description="NPS answer 0-10."),
+        ),
+    ),
+    Table(
+        name="account_field_history",
+        key="change_id",
+        grain="one row per change of an account attribute",
+        optional=True,
+        row_rules=(("changed_in_future", "changed_at > {loaded_at}"),),
+        columns=(
+            Column("change_id", TEXT, description="Change key."),
+            Column("account_id", TEXT, description="The account changed."),
+            Column("changed_at", TIMESTAMP, description="When the change was made (UTC)."),
+            Column("field", TEXT, accepted_values=HISTORY_FIELDS,
+                   description="The raw.accounts column changed."),
+            Column("old_value", TEXT, nullable=True, typed_by="field",
+                   description="The value before the change, as text; null when it was empty."),
+            Column("new_value", TEXT, nullable=True, typed_by="field",
+                   description="The value after the change, as text; null when it was cleared."),
+        ),
+    ),
+    Table(
+        name="segment_overrides",
+        key="override_id",
+        grain="one row per CSM override",
+        optional=True,
+        row_rules=(
+            ("set_in_future", "set_at > {loaded_at}"),
+            ("expires_on_before_starts_on", "expires_on < starts_on"),
+        ),
+        columns=(
+            Column("override_id", TEXT, description="Override key."),
+            Column("account_id", TEXT, description="The account whose segment is overridden."),
+            Column("segment_type", TEXT, accepted_values=SEGMENT_TYPES,
+                   description="arr_tier, coverage_model or risk."),
+            Column("value", TEXT, accepted_values_by=("segment_type", OVERRIDE_VALUES),
+                   description="The value served: a revenue tier, a coverage model, at_risk or not_at_risk."),
+            Column("reason", TEXT, description="Why the CSM overrode the rules (not empty)."),
+            Column("set_by", TEXT, description="Who set the override."),
+            Column("set_at", TIMESTAMP, description="When it was set (UTC)."),
+            Column("starts_on", DATE, description="First day it applies."),
+            Column("expires_on", DATE, nullable=True,
+                   description="Last day it applies; null until someone ends it."),
         ),
     ),
 )

@@ -28,6 +28,7 @@ from dagster import (
 )
 
 from orchestration import runlog, settings
+from orchestration.contract import TABLES
 from orchestration.definitions import defs
 from orchestration.project import MARTS_SCHEMA, PUBLIC_TABLES, dbt_project
 from orchestration.sensors import SETTLE_SECONDS, landing_listing
@@ -78,8 +79,7 @@ def test_whole_run_in_process_publishes_every_built_public_table() -> None:
         ).fetchall())
     assert built and published == built and all(built.values())
     assert log == [(runlog.PUBLISHED, latest_complete_day() - timedelta(days=1), sum(raw.values()), 0)]
-    assert set(raw) == {"accounts", "subscriptions", "invoices", "users", "usage_events", "support_tickets",
-                        "touchpoints", "nps_responses"}
+    assert set(raw) == {t.name for t in TABLES}
     assert not (root / "serving.duckdb.wal").exists()
 
 

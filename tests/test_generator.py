@@ -349,7 +349,13 @@ def test_bad_row_mode_injects_each_kind(bad_landing: Path) -> None:
     assert {
         "null_key", "duplicate_key", "unknown_account_id", "unparseable", "null", "out_of_range",
         "not_accepted", "foreign_currency", "ended_on_before_started_on", "occurred_in_future",
+        "unknown_parent_account_id", "parent_account_id_cycle", "changed_in_future", "set_in_future",
+        "expires_on_before_starts_on",
     } <= kinds  # fmt: skip
+    new_kinds = {(row.table, row.reason) for row in expected}
+    assert {("segment_overrides", "not_accepted:segment_type"), ("segment_overrides", "not_accepted:value"),
+            ("segment_overrides", "null:reason"), ("account_field_history", "not_accepted:field"),
+            ("account_field_history", "unknown_parent_account_id")} <= new_kinds
     con = duckdb.connect()
     for row in expected:
         key = contract.TABLES_BY_NAME[row.table].key

@@ -52,7 +52,7 @@ def _accounts(n: int = 20) -> pd.DataFrame:
         "account_name": [f"Account {i}" for i in range(n)],
         "industry": "technology", "region": "emea", "use_case": "sales",
         "employee_count": 100, "potential_arr": 50000.0, "is_reference": False, "csm_owner": "csm1",
-        "created_at": datetime(2024, 1, 1), "updated_at": datetime(2024, 1, 2),
+        "parent_account_id": None, "created_at": datetime(2024, 1, 1), "updated_at": datetime(2024, 1, 2),
     })
 
 
@@ -113,6 +113,25 @@ def test_clean_raw_table_passes_and_contract_catches_null_and_duplicate_keys(con
     assert outcome.blocking_failed
     assert failed["expect_column_values_to_be_unique(account_id)"].sample == ["a3", "a3"]
     assert "1 unexpected" in failed["expect_column_values_to_not_be_null(account_id)"].detail
+
+
+def test_an_override_value_must_be_a_value_of_its_segment_type(con) -> None:
+    suite = _suite(runlog.RAW, "segment_overrides")
+    frame = pd.DataFrame({
+        "override_id": ["o1", "o2", "o3", "o4"], "account_id": "a1",
+        "segment_type": ["arr_tier", "coverage_model", "risk", "risk"],
+        "value": ["enterprise", "high_touch", "at_risk", "enterprise"],
+        "reason": "strategic", "set_by": "ann", "set_at": datetime(2024, 1, 1),
+        "starts_on": date(2024, 1, 1), "expires_on": None,
+    })
+    con.execute("create table raw.segment_overrides as select * from frame")
+    outcome = gx.validate(con, suite)
+    # The tiers and coverage models come from the seeds; a tier is no risk value.
+    assert [(f.expectation, f.sample) for f in outcome.failures] == [
+        ("expect_column_values_to_be_in_set(value)", ["enterprise"])
+    ]
+    con.execute("delete from raw.segment_overrides")  # an optional table may be empty
+    assert gx.validate(con, suite).passed
 
 
 def test_value_out_of_range_fails_the_public_suite(con) -> None:

@@ -109,6 +109,9 @@ def test_every_contract_rule_has_a_bad_row_case() -> None:
         expected |= {name for name, _ in table.row_rules}
         expected |= {"foreign_currency"} if table.has_currency else set()
         expected |= {"unknown_account_id"} if table.account_fk else set()
+        expected |= {f"not_accepted:{c.name}" for c in table.columns if c.accepted_values_by}
+        expected |= {f"unparseable:{c.name}" for c in table.columns if c.typed_by}
+        expected |= {"unknown_parent_account_id"} if any(c.typed_by for c in table.columns) else set()
         missing = {r for r in expected if (table.name, r) not in covered}
         assert not missing, f"{table.name}: no bad-row case for {sorted(missing)}"
 

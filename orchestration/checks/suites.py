@@ -22,11 +22,9 @@ Running the suites is `orchestration.checks.gx`.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +141,8 @@ def load_suites(layer: str, directory: Path = EXPECTATIONS_DIR) -> list[Suite]:
 
 
 def contract_expectations(table_name: str) -> list[dict[str, Any]]:
-    """Columns, key, non-null columns, enumerations and ranges of a raw table, from the contract."""
+    """Columns, key, non-null columns, enumerations (also those that depend on another column) and
+    ranges of a raw table, from the contract."""
     table = TABLES_BY_NAME[table_name]
     out: list[dict[str, Any]] = [
         _exp("expect_table_columns_to_match_set", column_set=table.column_names, exact_match=False),
@@ -162,6 +161,16 @@ def contract_expectations(table_name: str) -> list[dict[str, Any]]:
              min_value=c.min_value, max_value=c.max_value)
         for c in table.columns
         if c.min_value is not None or c.max_value is not None
+    ]
+    out += [
+        # One expectation per value of the other column (e.g. the tiers when segment_type = arr_tier),
+        # on the rows with that value (GX's row condition, in its serialised form).
+        _exp("expect_column_values_to_be_in_set", column=c.name, value_set=list(rules.values(accepted)),
+             row_condition={"type": "comparison", "column": {"name": c.accepted_values_by[0]},
+                            "operator": "==", "parameter": when})
+        for c in table.columns
+        if c.accepted_values_by is not None
+        for when, accepted in c.accepted_values_by[1]
     ]
     if table.has_currency:
         out.append(_exp("expect_column_values_to_be_in_set", column="currency",
@@ -203,14 +212,8 @@ def resolve_parameter(name: str) -> Any:
         return getattr(found, f"{attribute}_value")
     if kind == "seed":
         seed, column = rest.split("__")
-        return _seed_values(seed, column)
+        return list(rules.seed_values(seed, column))
     if kind == "dbt":
         model, column = rest.split("__")
         return accepted_values(model, column)
     return rules.var(name)
-
-
-@lru_cache(maxsize=None)
-def _seed_values(seed: str, column: str) -> list[str]:
-    with open(PROJECT_DIR / "seeds" / f"{seed}.csv", encoding="utf-8", newline="") as f:
-        return sorted({row[column] for row in csv.DictReader(f)})

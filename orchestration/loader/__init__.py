@@ -1,7 +1,9 @@
 """Load the landing folder into the warehouse's `raw` schema, enforcing the raw contract.
 
 One load finds each raw table's files (`landing`), reads them as text, types them and rejects
-the rows that break the contract with their reason (`validate`), replaces every raw table and
+the rows that break the contract with their reason (`validate`), clears a `parent_account_id`
+that is unknown or closes a cycle (`parents`: the account is kept, its row reported as rejected,
+so one bad link never makes an account's revenue and users vanish), replaces every raw table and
 `raw.rejects` in one transaction (`write`) and returns a `LoadReport` (`report`). Validation runs
 in DuckDB: in the warehouse file for the target "duckdb", in memory for "postgres".
 
@@ -104,5 +106,6 @@ def _run(
         tables=reports,
         as_of_hint=latest_event_at(con),
         missing_tables=tuple(landing.missing_tables),
+        absent_columns=tuple(landing.absent_columns),
         ignored_files=tuple(landing.ignored),
     )

@@ -6,10 +6,13 @@ names starting with `.` or `_` are skipped as partial or marker files). All file
 read, in order of their path relative to the landing folder ("file order"); other files are
 listed as ignored.
 
-A file's header must hold every column of the contract, once (extra columns are ignored). A
-missing column, a missing required table or an unreadable file raises `LandingError`, and nothing
-is written then. The tables `support_tickets`, `touchpoints` and `nps_responses` are optional (a
-company may have no help desk, CS platform or survey tool): when absent they are loaded empty.
+A file's header must hold every column of the contract, once (extra columns are ignored), except
+the columns the contract marks `may_be_absent` (a column newer than some syncs, such as
+`accounts.parent_account_id`): a file without one loads it as null. A missing column, a missing
+required table or an unreadable file raises `LandingError`, and nothing is written then. The
+contract's optional tables (`support_tickets`, `touchpoints`, `nps_responses`: a company may have
+no help desk, CS platform or survey tool; `account_field_history`, `segment_overrides`: a CRM
+without field history, a team without overrides) are loaded empty when absent.
 """
 
 from __future__ import annotations
@@ -23,8 +26,6 @@ from pathlib import Path
 import duckdb
 
 from orchestration.contract import TABLES, Table
-
-OPTIONAL_TABLES = frozenset({"support_tickets", "touchpoints", "nps_responses"})
 
 _SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet"}
 
@@ -55,6 +56,16 @@ class Landing:
     def missing_tables(self) -> list[str]:
         return [t.name for t in TABLES if not self.files[t.name]]
 
+    @property
+    def absent_columns(self) -> list[str]:
+        """`<table>.<column>` of each column that may be absent and is missing from a file of its table."""
+        return [
+            f"{t.name}.{c.name}"
+            for t in TABLES
+            for c in t.columns
+            if c.may_be_absent and any(c.name not in source.columns for source in self.files[t.name])
+        ]
+
 
 def discover(landing: Path, con: duckdb.DuckDBPyConnection) -> Landing:
     """Find each raw table's files and read their headers; raise `LandingError` on what cannot load."""
@@ -64,7 +75,7 @@ def discover(landing: Path, con: duckdb.DuckDBPyConnection) -> Landing:
     errors: list[str] = []
     for table in TABLES:
         files = found.files[table.name]
-        if not files and table.name not in OPTIONAL_TABLES:
+        if not files and not table.optional:
             name = table.name
             errors.append(f"{name}: no {name}.csv, {name}.parquet or folder {name}/ in {landing}")
         found.files[table.name] = _with_headers(con, table, files, errors)
@@ -139,7 +150,7 @@ def _header_errors(table: Table, relative: str, columns: tuple[str, ...]) -> lis
     errors = []
     if not columns or columns == ("",):
         return [f"{table.name}: {relative} has no header row"]
-    missing = [c for c in table.column_names if c not in columns]
+    missing = [c.name for c in table.columns if c.name not in columns and not c.may_be_absent]
     if missing:
         errors.append(
             f"{table.name}: {relative} lacks column(s) {', '.join(missing)} (it has: {', '.join(columns)})"

@@ -17,7 +17,12 @@ from orchestration.loader.write import REJECTS_TABLE
 
 @dataclass(frozen=True)
 class TableReport:
-    """What happened to one raw table in one load."""
+    """What happened to one raw table in one load.
+
+    `rows_repaired` rows were loaded with a bad reference cleared (an account without its unknown
+    or cyclic parent): they are also in `rows_loaded` and, with their reason, in `rows_rejected`,
+    so `rows_loaded + rows_rejected - rows_repaired == rows_read`.
+    """
 
     table: str
     source_files: tuple[str, ...]
@@ -25,6 +30,7 @@ class TableReport:
     rows_loaded: int
     rows_rejected: int
     rejected_by_reason: dict[str, int]
+    rows_repaired: int = 0
 
     @property
     def rejected_pct(self) -> float:
@@ -45,6 +51,8 @@ class LoadReport:
     as_of_hint: datetime | None
     missing_tables: tuple[str, ...] = ()
     ignored_files: tuple[str, ...] = ()
+    # `<table>.<column>` of the columns that may be absent and were missing from a file (loaded null).
+    absent_columns: tuple[str, ...] = ()
 
     @property
     def rows_read(self) -> int:
@@ -90,19 +98,26 @@ class LoadReport:
             f"Loaded {self.landing_dir} into {self.target} at {self.loaded_at:%Y-%m-%d %H:%M:%S} UTC: "
             f"{self.rows_read} rows read, {self.rows_loaded} loaded, {self.rows_rejected} rejected "
             f"(see {RAW_SCHEMA}.{REJECTS_TABLE}).",
-            f"{'table':<16} {'files':>5} {'read':>10} {'loaded':>10} {'rejected':>9} {'pct':>7}  reasons",
+            f"{'table':<21} {'files':>5} {'read':>10} {'loaded':>10} {'rejected':>9} {'pct':>7}  reasons",
         ]
         for t in self.tables.values():
             lines.append(
-                f"{t.table:<16} {len(t.source_files):>5} {t.rows_read:>10} {t.rows_loaded:>10} "
+                f"{t.table:<21} {len(t.source_files):>5} {t.rows_read:>10} {t.rows_loaded:>10} "
                 f"{t.rows_rejected:>9} {t.rejected_pct:>6.2f}%  {_reasons_text(t.rejected_by_reason)}"
             )
         if self.as_of_hint:
             lines.append(
                 f"Latest usage event {self.as_of_hint}; latest complete day {self.latest_complete_day}."
             )
+        repaired = [f"{t.table} {t.rows_repaired}" for t in self.tables.values() if t.rows_repaired]
+        if repaired:
+            lines.append(
+                f"Loaded with a bad reference cleared (counted as rejected too): {', '.join(repaired)}."
+            )
         if self.missing_tables:
             lines.append(f"Optional tables absent, loaded empty: {', '.join(self.missing_tables)}.")
+        if self.absent_columns:
+            lines.append(f"Optional columns absent from a file, loaded null: {', '.join(self.absent_columns)}.")
         if self.ignored_files:
             lines.append(f"Files ignored (not a raw table): {', '.join(self.ignored_files)}.")
         if self.too_broken:
@@ -126,6 +141,7 @@ class LoadReport:
             "too_broken": self.too_broken,
             "problems": self.problems,
             "missing_tables": list(self.missing_tables),
+            "absent_columns": list(self.absent_columns),
             "ignored_files": list(self.ignored_files),
             "tables": {
                 name: {
@@ -133,6 +149,7 @@ class LoadReport:
                     "rows_read": t.rows_read,
                     "rows_loaded": t.rows_loaded,
                     "rows_rejected": t.rows_rejected,
+                    "rows_repaired": t.rows_repaired,
                     "rejected_pct": round(t.rejected_pct, 4),
                     "rejected_by_reason": dict(t.rejected_by_reason),
                 }

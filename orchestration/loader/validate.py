@@ -1,9 +1,11 @@
-"""Read the landing files as text, type them and check the raw contract, in set-based DuckDB SQL.
+"""Type the landing files' text and check the raw contract, in set-based DuckDB SQL.
 
-Everything is read as text first, then typed with `try_cast`, so a bad value becomes a rejected
+Everything is read as text first (`read`), then typed with `try_cast`, so a bad value becomes a rejected
 row, never a crash. The work happens in temporary tables of the DuckDB connection: `_text_<table>`
-(the contract's columns as text, in file order), `_malformed_<table>` (CSV lines that could not be
-split) and `_checked_<table>` (typed columns and the reason a row is rejected, null when accepted).
+(the contract's columns as text, in file order; a column a file may lack is null there),
+`_malformed_<table>` (CSV lines that could not be split), `_checked_<table>` (typed columns and
+the reason a row is rejected, null when accepted) and `_repaired_<table>` (accepted rows whose
+reference to another account was cleared, see `parents`).
 
 A rejected row goes to the shared table `raw.rejects` (`table_name`, `reason`, `record_key`,
 `record` = JSON of the row's original values of the contract's columns, `source_file` relative to
@@ -12,17 +14,27 @@ the landing folder, `loaded_at`) with the FIRST reason that applies, checked in 
 1. `malformed_line`: a CSV line that cannot be split into the header's fields (the record holds
    the line number, text and parser error);
 2. `null_key`: the key is null or empty;
-3. `unparseable:<column>`: a value that does not cast to the column's type (columns in order);
-4. `null:<column>`: a non-nullable column is null;
-5. `not_accepted:<column>`: a value outside the column's enumeration;
-6. `out_of_range:<column>`: a number below the column's minimum or above its maximum;
+3. `unparseable:<column>`: a value that does not cast to the column's type (columns in order); a
+   field-history value must cast to the type of the `raw.accounts` column its `field` names;
+4. `null:<column>`: a non-nullable column is null (an empty or blank text is null);
+5. `not_accepted:<column>`: a value outside the column's enumeration, or, for a column whose
+   values depend on another column (an override's `value` on its `segment_type`), outside the
+   values of that other column's value (seed values read through `orchestration.rules`);
+6. `out_of_range:<column>`: a number below the column's minimum or above its maximum (for a
+   field-history value, the range of the `raw.accounts` column its `field` names);
 7. `foreign_currency`: `currency` is not the dbt var `reporting_currency`;
 8. the table's `row_rules` in contract order (e.g. `ended_on_before_started_on`,
    `occurred_in_future`: after the load timestamp `loaded_at`);
 9. `duplicate_key`: among the rows that passed 1-8, one row per key is kept (the latest
    `updated_at` when the table has it, then the last file, then the last row of that file), so a
    row re-sent in a later drop is an update; a bad update leaves the earlier good row in place;
-10. `unknown_account_id`: a child row whose `account_id` is not among the accepted accounts.
+10. `unknown_account_id`: a child row whose `account_id` is not among the accepted accounts;
+11. `unknown_<column>`: a field-history change of a column that references an account
+    (`parent_account_id`) whose old or new value is not among the accepted accounts.
+
+Then, among the accepted accounts, a `parent_account_id` that is unknown or closes a cycle is
+cleared and the account loaded without it; its original row goes to `raw.rejects` as well
+(`unknown_parent_account_id`, `parent_account_id_cycle`) and counts as rejected (`parents`).
 
 Values are normalised before the checks: text is trimmed, an empty string is null, enumeration
 values are lower-cased and `currency` upper-cased; timestamps with an offset are converted to UTC,
@@ -35,6 +47,7 @@ from datetime import datetime
 
 import duckdb
 
+from orchestration import rules
 from orchestration.contract import (
     BOOLEAN,
     DATE,
@@ -42,24 +55,25 @@ from orchestration.contract import (
     NUMERIC,
     SQL_TYPES,
     TABLES,
+    TABLES_BY_NAME,
     TEXT,
     TIMESTAMP,
     Column,
     Table,
 )
-from orchestration.loader.landing import Landing, LandingError, SourceFile
+from orchestration.loader.landing import Landing, SourceFile
+from orchestration.loader.parents import repair_references
+from orchestration.loader.read import MALFORMED_LINE, read_text
 from orchestration.loader.report import TableReport
 from orchestration.loader.sql import ident, literal, timestamp_literal
 from orchestration.loader.write import REJECTS_COLUMNS, REJECTS_TABLE, Output
 
-MALFORMED_LINE = "malformed_line"
 NULL_KEY = "null_key"
 FOREIGN_CURRENCY = "foreign_currency"
 DUPLICATE_KEY = "duplicate_key"
 UNKNOWN_ACCOUNT_ID = "unknown_account_id"
 
 _BLANKS = "' ' || chr(9)"  # trimmed from text values: spaces and tabs
-_CSV_DIALECT = "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"'"
 
 
 def validate_tables(
@@ -72,8 +86,9 @@ def validate_tables(
     # Accounts first: the other tables' account_id is checked against the accepted accounts.
     for table in sorted(TABLES, key=lambda t: t.account_fk):
         files = landing.files[table.name]
-        _read_text(con, table, files)
+        read_text(con, table, files)
         _check(con, table, currency, loaded_at)
+        repair_references(con, table)
         reports[table.name] = _table_report(con, table, files)
         outputs.append(_accepted_output(table))
         rejects.append(_rejects_sql(table, files, loaded_at))
@@ -87,66 +102,12 @@ def latest_event_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
     return con.execute(sql).fetchone()[0]
 
 
-# ---------------------------------------------------------------------------------- reading
-
-
-def _read_text(con: duckdb.DuckDBPyConnection, table: Table, files: list[SourceFile]) -> None:
-    """Create `_text_<table>`: the contract's columns as text, with the file index, in file order."""
-    columns = ", ".join(f"{ident(c)} varchar" for c in table.column_names)
-    text_table = ident("_text_" + table.name)
-    con.execute(f"create or replace temp table {text_table} ({columns}, _file_index integer)")
-    con.execute(f"create or replace temp table {ident('_malformed_' + table.name)} "
-                "(_file_index integer, line bigint, csv_line varchar, error varchar)")
-    # One read per file keeps each file's rows in order (insertion order is preserved) and
-    # numbered by its index; a folder of many drops costs one scan each, no more.
-    for index, source in enumerate(files):
-        try:
-            if source.format == "csv":
-                _read_csv(con, table, source, index)
-            else:
-                _read_parquet(con, table, source, index)
-        except duckdb.Error as exc:
-            # A file the reader cannot walk through at all (not a bad line: those are rejects).
-            message = str(exc).strip().splitlines()[0]
-            raise LandingError(
-                f"cannot load the landing folder:\n  {table.name}: cannot read {source.relative}: {message}"
-            ) from exc
-
-
-def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, source: SourceFile, index: int) -> None:
-    projection = ", ".join(f"cast({ident(c)} as varchar)" for c in table.column_names)
-    con.execute(
-        f"insert into {ident('_text_' + table.name)} select {projection}, {index} from read_parquet(?)",
-        [str(source.path)],
-    )
-
-
-def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, source: SourceFile, index: int) -> None:
-    header = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in source.columns) + "}"
-    projection = ", ".join(ident(c) for c in table.column_names)
-    con.execute(
-        f"insert into {ident('_text_' + table.name)} select {projection}, {index} "
-        f"from read_csv(?, {_CSV_DIALECT}, columns = {header}, store_rejects = true, "
-        "rejects_table = '_csv_errors', rejects_scan = '_csv_scans')",
-        [str(source.path)],
-    )
-    # A line may carry several parser errors (one per missing field): it is one malformed row.
-    con.execute(
-        f"insert into {ident('_malformed_' + table.name)} "
-        f"select {index}, line, trim(any_value(csv_line), chr(13) || chr(10)), "
-        "arg_min(error_message, coalesce(column_idx, 0)) "
-        "from _csv_errors group by line order by line"
-    )
-    con.execute("drop table if exists _csv_errors")
-    con.execute("drop table if exists _csv_scans")
-
-
 # --------------------------------------------------------------------------------- checking
 
 
 def _normalise_sql(table: Table, col: Column) -> str:
     text = f"nullif(trim(t.{ident(col.name)}, {_BLANKS}), '')"
-    if col.accepted_values is not None:
+    if col.accepted_values is not None or col.accepted_values_by is not None:
         return f"lower({text})"
     if table.has_currency and col.name == "currency":
         return f"upper({text})"
@@ -170,19 +131,27 @@ def _cast_sql(col: Column, text: str) -> str:
 def _reason_sql(table: Table, currency: str, loaded_at: datetime) -> str:
     """CASE expression giving the first contract rule a typed row breaks (checks 2-8), else null."""
     whens = [(f"{ident(table.key)} is null", NULL_KEY)]
-    whens += [
-        (f"{ident('_text_' + c.name)} is not null and {ident(c.name)} is null", f"unparseable:{c.name}")
-        for c in table.columns
-        if c.type != TEXT
-    ]
+    for c in table.columns:
+        if c.type != TEXT:
+            whens.append((f"{ident('_text_' + c.name)} is not null and {ident(c.name)} is null",
+                          f"unparseable:{c.name}"))
+        whens += [(f"{field} and {ident(c.name)} is not null and {_cast_sql(typed, ident(c.name))} is null",
+                   f"unparseable:{c.name}") for typed, field in _typed_fields(table, c) if typed.type != TEXT]
     whens += [(f"{ident(c.name)} is null", f"null:{c.name}") for c in table.columns if not c.nullable]
     whens += [
-        (f"{ident(c.name)} not in ({', '.join(literal(v) for v in c.accepted_values)})",
-         f"not_accepted:{c.name}")
+        (f"{ident(c.name)} not in ({_values_sql(c.accepted_values)})", f"not_accepted:{c.name}")
         for c in table.columns
         if c.accepted_values is not None
     ]
-    whens += [(bounds, f"out_of_range:{c.name}") for c in table.columns if (bounds := _bounds_sql(c))]
+    whens += [
+        (_dependent_values_sql(c), f"not_accepted:{c.name}") for c in table.columns if c.accepted_values_by
+    ]
+    for c in table.columns:
+        if bounds := _bounds_sql(c, ident(c.name)):
+            whens.append((bounds, f"out_of_range:{c.name}"))
+        whens += [(f"{field} and ({bounds})", f"out_of_range:{c.name}")
+                  for typed, field in _typed_fields(table, c)
+                  if (bounds := _bounds_sql(typed, _cast_sql(typed, ident(c.name))))]
     if table.has_currency:
         whens.append((f"currency <> {literal(currency)}", FOREIGN_CURRENCY))
     whens += [
@@ -193,10 +162,35 @@ def _reason_sql(table: Table, currency: str, loaded_at: datetime) -> str:
     return f"case\n{lines}\n        end"
 
 
-def _bounds_sql(col: Column) -> str:
-    """The condition of a value out of the column's range, or "" when it has none."""
-    bounds = [f"{ident(col.name)} < {col.min_value}" if col.min_value is not None else None,
-              f"{ident(col.name)} > {col.max_value}" if col.max_value is not None else None]
+def _values_sql(values: tuple[str, ...]) -> str:
+    return ", ".join(literal(v) for v in values)
+
+
+def _dependent_values_sql(col: Column) -> str:
+    """The condition of a value outside the values its other column accepts (e.g. an override's tier)."""
+    assert col.accepted_values_by is not None
+    other, value_sets = col.accepted_values_by
+    accepted = " or ".join(
+        f"({ident(other)} = {literal(when)} and {ident(col.name)} in ({_values_sql(rules.values(values))}))"
+        for when, values in value_sets
+    )
+    return f"not coalesce({accepted}, false)"
+
+
+def _typed_fields(table: Table, col: Column) -> list[tuple[Column, str]]:
+    """For a value typed by another column (field history): each `raw.accounts` column it may hold,
+    with the condition that the row holds it (`field = 'potential_arr'`); [] for other columns."""
+    if col.typed_by is None:
+        return []
+    accounts = TABLES_BY_NAME["accounts"]
+    fields = table.column(col.typed_by).accepted_values or ()
+    return [(accounts.column(f), f"{ident(col.typed_by)} = {literal(f)}") for f in fields]
+
+
+def _bounds_sql(col: Column, value: str) -> str:
+    """The condition of a `value` out of the column's range, or "" when it has none."""
+    bounds = [f"{value} < {col.min_value}" if col.min_value is not None else None,
+              f"{value} > {col.max_value}" if col.max_value is not None else None]
     return " or ".join(b for b in bounds if b)
 
 
@@ -209,13 +203,19 @@ def _latest_first(table: Table) -> str:
 
 
 def _unknown_account_sql(table: Table) -> str:
-    """A CASE branch rejecting a child row whose account was not accepted ("" for accounts)."""
+    """CASE branches rejecting a row that names an account that was not accepted (checks 10-11):
+    its `account_id`, or an account held in a field-history value ("" for accounts)."""
     if not table.account_fk:
         return ""
-    return (
-        f"when account_id not in (select account_id from {ident('_checked_accounts')} where _reason is null) "
-        f"then {literal(UNKNOWN_ACCOUNT_ID)}"
-    )
+    accepted = f"(select account_id from {ident('_checked_accounts')} where _reason is null)"
+    branches = [f"when account_id not in {accepted} then {literal(UNKNOWN_ACCOUNT_ID)}"]
+    branches += [
+        f"when {field} and {ident(c.name)} not in {accepted} then {literal('unknown_' + typed.name)}"
+        for c in table.columns
+        for typed, field in _typed_fields(table, c)
+        if typed.references_account
+    ]
+    return "\n                ".join(branches)
 
 
 def _check(con: duckdb.DuckDBPyConnection, table: Table, currency: str, loaded_at: datetime) -> None:
@@ -281,7 +281,8 @@ def _rejects_output(rejects: list[str]) -> Output:
 
 
 def _rejects_sql(table: Table, files: list[SourceFile], loaded_at: datetime) -> str:
-    """SELECT of this table's rejects in the shape of `raw.rejects`, with `_file_index` and `_order`."""
+    """SELECT of this table's rejects in the shape of `raw.rejects`, with `_file_index` and `_order`:
+    the rejected rows, the accepted rows whose reference was cleared, and the malformed lines."""
     pairs = ", ".join(f"{literal(c)}, t.{ident(c)}" for c in table.column_names)
     record = f"json_object({pairs})::varchar"
     file_names = _files_values(files)
@@ -293,6 +294,13 @@ def _rejects_sql(table: Table, files: list[SourceFile], loaded_at: datetime) -> 
         inner join {ident('_text_' + table.name)} as t on t.rowid = c._row
         inner join {file_names} as f (file_index, relative) on f.file_index = c._file_index
         where c._reason is not null
+        union all
+        select {literal(table.name)}, r._reason, c.{ident(table.key)}, {record}, f.relative,
+            {timestamp_literal(loaded_at)}, c._file_index, c._row
+        from {ident('_repaired_' + table.name)} as r
+        inner join {ident('_checked_' + table.name)} as c on c._row = r._row
+        inner join {ident('_text_' + table.name)} as t on t.rowid = c._row
+        inner join {file_names} as f (file_index, relative) on f.file_index = c._file_index
         union all
         select {literal(table.name)}, {literal(MALFORMED_LINE)}, null,
             json_object('line', m.line, 'text', m.csv_line, 'error', m.error)::varchar,
@@ -316,12 +324,19 @@ def _table_report(con: duckdb.DuckDBPyConnection, table: Table, files: list[Sour
     loaded = counts.pop("", 0)
     if malformed:
         counts[MALFORMED_LINE] = malformed
-    rejected = sum(counts.values())
+    read = loaded + sum(counts.values())
+    # Loaded with a reference cleared: counted as rejected too, so the gate sees them.
+    repaired = dict(con.execute(
+        f"select _reason, count(*) from {ident('_repaired_' + table.name)} group by all"
+    ).fetchall())
+    for reason, n in repaired.items():
+        counts[reason] = counts.get(reason, 0) + n
     return TableReport(
         table=table.name,
         source_files=tuple(s.relative for s in files),
-        rows_read=loaded + rejected,
+        rows_read=read,
         rows_loaded=loaded,
-        rows_rejected=rejected,
+        rows_rejected=sum(counts.values()),
         rejected_by_reason=dict(sorted(counts.items())),
+        rows_repaired=sum(repaired.values()),
     )

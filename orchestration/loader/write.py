@@ -62,7 +62,8 @@ def write_duckdb(con: duckdb.DuckDBPyConnection, outputs: list[Output]) -> None:
 def write_postgres(con: duckdb.DuckDBPyConnection, outputs: list[Output], scratch: Path) -> None:
     """Export each table to CSV from DuckDB, then replace the PostgreSQL tables in one transaction.
 
-    Tables are emptied and refilled rather than dropped, so the dbt views on them survive.
+    Tables are emptied and refilled rather than dropped, so the dbt views on them survive; a
+    column the contract gained since a table was created is added to it.
     """
     exports = []
     for output in outputs:
@@ -76,6 +77,10 @@ def write_postgres(con: duckdb.DuckDBPyConnection, outputs: list[Output], scratc
             for output, path in exports:
                 qualified = f"{ident(RAW_SCHEMA)}.{ident(output.name)}"
                 cur.execute(_ddl(output, if_not_exists=True))
+                # A table made by an older contract gets the columns added since (e.g. a new
+                # optional column), so the views on it survive an upgrade too.
+                for name, sql_type in output.columns:
+                    cur.execute(f"alter table {qualified} add column if not exists {ident(name)} {sql_type}")
                 cur.execute(f"truncate {qualified}")
                 columns = ", ".join(ident(name) for name, _ in output.columns)
                 with open(path, encoding="utf-8") as f:

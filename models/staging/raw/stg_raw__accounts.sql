@@ -11,6 +11,7 @@ renamed as (
     select
         -- ids
         cast(account_id as {{ dbt.type_string() }}) as account_id,
+        cast(parent_account_id as {{ dbt.type_string() }}) as parent_account_id,
 
         -- strings
         trim(account_name) as account_name,
