@@ -31,9 +31,9 @@ user_activity_in_range as (
     select *
     from user_activity
     where activity_date < cast('{{ days["end_exclusive"] }}' as date)
-        {%- if days['start'] %}
+    {%- if days['start'] %}
         and activity_date >= cast('{{ days["start"] }}' as date)
-        {%- endif %}
+    {%- endif %}
 
 ),
 
@@ -47,7 +47,7 @@ final as (
         max(
             case
                 when user_activity_in_range.logins > 0
-                    and users.role in ('{{ var("admin_roles") | join("', '") }}')
+                    and users.role in ({{ "'" ~ var('admin_roles') | join("', '") ~ "'" }})
                     then 1
                 else 0
             end

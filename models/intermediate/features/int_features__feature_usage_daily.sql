@@ -30,9 +30,9 @@ feature_events as (
     from usage_events
     where event_name <> 'login'
         and occurred_at < cast('{{ days["end_exclusive"] }}' as timestamp)
-        {%- if days['start'] %}
+    {%- if days['start'] %}
         and occurred_at >= cast('{{ days["start"] }}' as timestamp)
-        {%- endif %}
+    {%- endif %}
 
 ),
 

@@ -35,7 +35,8 @@ answered_tickets as (
         cast(opened_at as date) as opened_on,
         cast(first_response_at as date) as responded_on,
         -- safe_divide divides as floats everywhere (Spark would keep 6 decimals of a decimal 3600.0)
-        {{ safe_divide(dbt.datediff('opened_at', 'first_response_at', 'second'), '3600') }} as first_response_hours
+        {{ safe_divide(dbt.datediff('opened_at', 'first_response_at', 'second'), '3600') }}
+            as first_response_hours
     from tickets
     where first_response_at is not null
         and cast(opened_at as date) >= {{ add_days(first_day, -(window_days - 1)) }}

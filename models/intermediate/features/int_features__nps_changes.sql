@@ -35,7 +35,9 @@ intervals as (
 -- each interval's values added on its first day and taken off the day after its last
 changes as (
 
-    {{ interval_changes('intervals', ['nps_responses', 'nps_promoters', 'nps_detractors'], first_day, last_day) }}
+    {{ interval_changes(
+        'intervals', ['nps_responses', 'nps_promoters', 'nps_detractors'], first_day, last_day
+    ) }}
 
 ),
 

@@ -52,7 +52,10 @@ feature_uses as (
         account_id,
         feature_key,
         activity_date,
-        lag(activity_date) over (partition by account_id, feature_key order by activity_date) as previous_use_date
+        lag(activity_date) over (
+            partition by account_id, feature_key
+            order by activity_date
+        ) as previous_use_date
     from feature_days
 
 ),
@@ -79,6 +82,7 @@ plan_feature_intervals as (
 
     select
         feature_intervals.account_id,
+        1 as plan_features_used,
         case
             when states.valid_from > feature_intervals.interval_start then states.valid_from
             else feature_intervals.interval_start
@@ -86,13 +90,12 @@ plan_feature_intervals as (
         case
             when states.valid_to < feature_intervals.interval_end then states.valid_to
             else feature_intervals.interval_end
-        end as interval_end,
-        1 as plan_features_used
+        end as interval_end
     from feature_intervals
     inner join states
         on feature_intervals.account_id = states.account_id
-        and states.valid_from <= feature_intervals.interval_end
-        and (states.valid_to is null or states.valid_to >= feature_intervals.interval_start)
+        and feature_intervals.interval_end >= states.valid_from
+        and (states.valid_to is null or feature_intervals.interval_start <= states.valid_to)
     inner join plan_features
         on states.plan = plan_features.plan
         and feature_intervals.feature_key = plan_features.feature_key

@@ -28,9 +28,9 @@ ticket_days as (
         account_id,
         cast(opened_at as date) as opened_on,
         cast(resolved_at as date) as resolved_on,
+        csat_score,
         -- is_escalated has no date: a ticket counts as escalated from the day it was opened
-        case when priority = 'urgent' or is_escalated then 1 else 0 end as is_urgent_or_escalated,
-        csat_score
+        case when priority = 'urgent' or is_escalated then 1 else 0 end as is_urgent_or_escalated
     from tickets
 
 ),

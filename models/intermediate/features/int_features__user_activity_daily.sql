@@ -32,9 +32,9 @@ events_in_range as (
         quantity
     from usage_events
     where occurred_at < cast('{{ days["end_exclusive"] }}' as timestamp)
-        {%- if days['start'] %}
+    {%- if days['start'] %}
         and occurred_at >= cast('{{ days["start"] }}' as timestamp)
-        {%- endif %}
+    {%- endif %}
 
 ),
 

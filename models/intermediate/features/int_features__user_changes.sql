@@ -59,7 +59,10 @@ user_days as (
         case
             when user_activity.logins > 0
                 and memberships.created_on <= user_activity.activity_date
-                and (memberships.deactivated_on is null or memberships.deactivated_on > user_activity.activity_date)
+                and (
+                    memberships.deactivated_on is null
+                    or memberships.deactivated_on > user_activity.activity_date
+                )
                 then user_activity.activity_date
         end as member_login_date
     from user_activity
@@ -136,8 +139,10 @@ changes as (
         1 as users_logged_in_delta
     from neighbours
     where member_login_date is not null
-        and (previous_login_date is null
-            or previous_login_date < {{ add_days('activity_date', -login_window_days) }})
+        and (
+            previous_login_date is null
+            or previous_login_date < {{ add_days('activity_date', -login_window_days) }}
+        )
 
     union all
 
@@ -153,8 +158,10 @@ changes as (
         -1 as users_logged_in_delta
     from neighbours
     where member_login_date is not null
-        and (next_login_date is null
-            or next_login_date > {{ add_days('activity_date', login_window_days) }})
+        and (
+            next_login_date is null
+            or next_login_date > {{ add_days('activity_date', login_window_days) }}
+        )
 
     union all
 

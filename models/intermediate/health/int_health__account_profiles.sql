@@ -50,8 +50,8 @@ candidates as (
     inner join accounts
         on account_plans.account_id = accounts.account_id
     inner join assignments
-        on (assignments.industry is null or assignments.industry = accounts.industry)
-        and (assignments.plan is null or assignments.plan = account_plans.plan)
+        on (assignments.industry is null or accounts.industry = assignments.industry)
+        and (assignments.plan is null or account_plans.plan = assignments.plan)
 
 ),
 

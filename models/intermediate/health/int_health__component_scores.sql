@@ -58,9 +58,10 @@ component_means as (
         as_of_date,
         health_profile,
         component,
-        sum(cast(metric_score * metric_weight as decimal(38, 20)))
+        (
+            sum(cast(metric_score * metric_weight as decimal(38, 20)))
             / nullif(sum(case when metric_score is not null then metric_weight else 0 end), 0)
-            as component_score
+        ) as component_score
     from metric_scores
     group by
         account_id,
@@ -78,6 +79,7 @@ final as (
         component_means.as_of_date,
         component_means.health_profile,
         component_means.component,
+        component_means.component_score,
         case component_means.component
             when 'usage' then profiles.usage_weight
             when 'adoption' then profiles.adoption_weight
@@ -85,8 +87,7 @@ final as (
             when 'support' then profiles.support_weight
             when 'sentiment' then profiles.sentiment_weight
             when 'financial' then profiles.financial_weight
-        end as component_weight,
-        component_means.component_score
+        end as component_weight
     from component_means
     left join profiles
         on component_means.health_profile = profiles.health_profile

@@ -26,7 +26,8 @@ features as (
 
     select
         *,
-        {{ dbt.datediff('first_started_on', 'as_of_date', 'day') }} as days_since_first_start
+        {{ dbt.datediff('first_started_on', 'as_of_date', 'day') }}
+            as days_since_first_start
     from {{ ref('account_features_daily') }}
 
 ),
@@ -122,17 +123,19 @@ metric_values as (
             ) }}
             when 'usage_change_ratio' then quarters.usage_change_ratio
             when 'seat_utilization' then quarters.seat_utilization
-            when 'seat_utilization_peak_90d' then greatest(
-                quarters.seat_utilization,
-                quarters.previous_window_seat_utilization,
-                quarters.window_before_seat_utilization
-            )
+            when 'seat_utilization_peak_90d'
+                then greatest(
+                    quarters.seat_utilization,
+                    quarters.previous_window_seat_utilization,
+                    quarters.window_before_seat_utilization
+                )
             when 'feature_breadth' then quarters.feature_breadth
-            when 'feature_breadth_peak_90d' then greatest(
-                quarters.feature_breadth,
-                quarters.previous_window_feature_breadth,
-                quarters.window_before_feature_breadth
-            )
+            when 'feature_breadth_peak_90d'
+                then greatest(
+                    quarters.feature_breadth,
+                    quarters.previous_window_feature_breadth,
+                    quarters.window_before_feature_breadth
+                )
             when 'days_since_admin_login' then quarters.days_since_admin_login
             when 'days_since_touchpoint' then quarters.days_since_touchpoint
             when 'days_since_qbr' then quarters.days_since_qbr
@@ -142,7 +145,8 @@ metric_values as (
             when 'nps_180d' then quarters.nps_180d
             when 'past_due_invoices' then quarters.past_due_invoices
             -- the MRR trend as a ratio, comparable across account sizes
-            when 'mrr_change_ratio_90d' then {{ safe_divide('quarters.mrr_change_90d', 'quarters.mrr_90d_ago') }}
+            when 'mrr_change_ratio_90d'
+                then {{ safe_divide('quarters.mrr_change_90d', 'quarters.mrr_90d_ago') }}
         end as metric_value
     from quarters
     left join account_profiles

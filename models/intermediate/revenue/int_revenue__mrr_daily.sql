@@ -1,6 +1,6 @@
 {#-
     One row per account and calendar day from its first subscription start, with the revenue
-    state of that day (SPEC section 4: MRR of covering, non-trial subscriptions). Incremental by
+    state of that day (MRR of the covering, non-trial subscriptions). Incremental by
     day: a run recomputes the days of its as-of range (see daily_fact_range), earlier days stay.
 -#}
 {{
@@ -59,11 +59,11 @@ final as (
         plan,
         mrr,
         arr,
-        mrr > 0 as is_paying,
         licensed_seats,
         renews_on,
         first_started_on,
-        has_ended_subscription
+        has_ended_subscription,
+        mrr > 0 as is_paying
     from account_days
 
 )

@@ -16,18 +16,24 @@ subscriptions as (
 -- days on which the state can change (union removes days shared by several subscriptions)
 change_days as (
 
-    select account_id, started_on as valid_from
+    select
+        account_id,
+        started_on as valid_from
     from subscriptions
 
     union
 
-    select account_id, {{ add_days('ended_on', 1) }} as valid_from
+    select
+        account_id,
+        {{ add_days('ended_on', 1) }} as valid_from
     from subscriptions
     where ended_on is not null
 
     union
 
-    select account_id, {{ add_days('renews_on', 1) }} as valid_from
+    select
+        account_id,
+        {{ add_days('renews_on', 1) }} as valid_from
     from subscriptions
     where renews_on is not null
 
@@ -63,7 +69,7 @@ period_subscriptions as (
     from state_periods
     inner join subscriptions
         on state_periods.account_id = subscriptions.account_id
-        and subscriptions.started_on <= state_periods.valid_from
+        and state_periods.valid_from >= subscriptions.started_on
 
 ),
 
@@ -86,7 +92,7 @@ plan_ranked as (
 
 ),
 
--- SPEC section 4: MRR counts covering subscriptions that are not trials
+-- MRR counts the covering subscriptions that are not trials
 period_totals as (
 
     select

@@ -20,8 +20,10 @@ churn_and_day_counts as (
         account_id,
         as_of_date,
         not is_paying and has_ended_subscription as is_churned,
-        {{ dbt.datediff('first_started_on', 'as_of_date', 'day') }} as days_since_first_start,
-        {{ dbt.datediff('as_of_date', 'renews_on', 'day') }} as days_to_renewal
+        {{ dbt.datediff('first_started_on', 'as_of_date', 'day') }}
+            as days_since_first_start,
+        {{ dbt.datediff('as_of_date', 'renews_on', 'day') }}
+            as days_to_renewal
     from account_features
 
 ),

@@ -54,10 +54,11 @@ basis_history as (
         case '{{ var("tier_basis") }}'
             when 'current' then account_features.arr
             when 'potential' then coalesce(accounts.potential_arr, account_features.arr)
-            when 'max_weighted' then greatest(
-                account_features.arr,
-                {{ var('potential_arr_weight') }} * coalesce(accounts.potential_arr, 0)
-            )
+            when 'max_weighted'
+                then greatest(
+                    account_features.arr,
+                    {{ var('potential_arr_weight') }} * coalesce(accounts.potential_arr, 0)
+                )
         end as basis_arr
     from account_features
     inner join accounts
@@ -77,8 +78,10 @@ against_tiers as (
         revenue_tiers.tier_rank,
         revenue_tiers.downgrade_grace_days,
         basis_history.basis_arr >= revenue_tiers.arr_floor as has_reached_floor,
-        basis_history.basis_arr * 100
-            < revenue_tiers.arr_floor * (100 - revenue_tiers.downgrade_buffer_pct) as is_below_buffer
+        (
+            basis_history.basis_arr * 100
+            < revenue_tiers.arr_floor * (100 - revenue_tiers.downgrade_buffer_pct)
+        ) as is_below_buffer
     from basis_history
     cross join revenue_tiers
 
@@ -108,7 +111,7 @@ grace_lapses as (
         *,
         coalesce(
             is_below_buffer
-            and {{ dbt.datediff('last_above_buffer_on', 'as_of_date', 'day') }} >= downgrade_grace_days,
+            and downgrade_grace_days <= {{ dbt.datediff('last_above_buffer_on', 'as_of_date', 'day') }},
             false
         ) as has_grace_elapsed
     from last_days
@@ -120,11 +123,13 @@ held_tiers as (
 
     select
         *,
-        last_reached_on is not null
+        (
+            last_reached_on is not null
             and coalesce(
                 max(case when has_grace_elapsed then as_of_date end) over account_tier_days < last_reached_on,
                 true
-            ) as is_held
+            )
+        ) as is_held
     from grace_lapses
     window account_tier_days as (
         partition by account_id, tier_rank
@@ -154,7 +159,8 @@ account_overrides as (
         accounts.account_id,
         max(
             case
-                when {{ var('potential_override_enabled') }} and revenue_tiers.arr_floor <= accounts.potential_arr
+                when {{ var('potential_override_enabled') }}
+                    and revenue_tiers.arr_floor <= accounts.potential_arr
                     then revenue_tiers.tier_rank
             end
         ) as potential_tier_rank,
@@ -190,8 +196,12 @@ ranked as (
         basis_history.is_churned,
         coalesce(tier_ranks.basis_tier_rank, lowest_tier.tier_rank) as basis_tier_rank,
         coalesce(tier_ranks.held_tier_rank, lowest_tier.tier_rank) as held_tier_rank,
-        case when not basis_history.is_churned then account_overrides.potential_tier_rank end as potential_tier_rank,
-        case when not basis_history.is_churned then account_overrides.reference_tier_rank end as reference_tier_rank
+        case
+            when not basis_history.is_churned then account_overrides.potential_tier_rank
+        end as potential_tier_rank,
+        case
+            when not basis_history.is_churned then account_overrides.reference_tier_rank
+        end as reference_tier_rank
     from basis_history
     inner join tier_ranks
         on basis_history.account_id = tier_ranks.account_id

@@ -32,12 +32,18 @@ rules as (
         account_features.account_id,
         account_features.as_of_date,
         lifecycle_stages.is_churned,
-        coalesce(account_health.health_band in ('{{ var("at_risk_health_bands") | join("', '") }}'), false) as is_risk_health_band,
-        account_features.disengagement_signal_count >= {{ var('at_risk_min_signals') }} as is_risk_disengagement,
+        coalesce(
+            account_health.health_band in ({{ "'" ~ var('at_risk_health_bands') | join("', '") ~ "'" }}),
+            false
+        ) as is_risk_health_band,
+        account_features.disengagement_signal_count >= {{ var('at_risk_min_signals') }}
+            as is_risk_disengagement,
         -- "dropped by 30% or more": the threshold itself is a drop; integer arithmetic, no rounding
-        account_features.events_prev_30d > 0
+        (
+            account_features.events_prev_30d > 0
             and account_features.events_30d * 100
-            <= account_features.events_prev_30d * (100 - {{ var('at_risk_usage_drop_pct') }}) as is_risk_usage_drop
+            <= account_features.events_prev_30d * (100 - {{ var('at_risk_usage_drop_pct') }})
+        ) as is_risk_usage_drop
     from account_features
     inner join lifecycle_stages
         on account_features.account_id = lifecycle_stages.account_id

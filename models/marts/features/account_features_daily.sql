@@ -179,28 +179,46 @@ all_changes as (
 
 ),
 
--- one row per account and change day; changes dated before an account's first row count from that row
-changes_by_day as (
+-- the day each change counts on: changes dated before an account's first row count from that row
+dated_changes as (
 
     select
         all_changes.account_id,
+        all_changes.active_days_delta,
+        all_changes.events_delta,
+        all_changes.events_prev_delta,
+        all_changes.users_delta,
+        all_changes.active_users_delta,
+        all_changes.users_logged_in_delta,
+        all_changes.plan_features_used_delta,
+        all_changes.admin_login_on,
         case
             when all_changes.change_date < first_starts.first_started_on then first_starts.first_started_on
             else all_changes.change_date
-        end as as_of_date,
-        sum(all_changes.active_days_delta) as active_days_delta,
-        sum(all_changes.events_delta) as events_delta,
-        sum(all_changes.events_prev_delta) as events_prev_delta,
-        sum(all_changes.users_delta) as users_delta,
-        sum(all_changes.active_users_delta) as active_users_delta,
-        sum(all_changes.users_logged_in_delta) as users_logged_in_delta,
-        sum(all_changes.plan_features_used_delta) as plan_features_used_delta,
-        max(all_changes.admin_login_on) as admin_login_on
+        end as as_of_date
     from all_changes
     inner join first_starts
         on all_changes.account_id = first_starts.account_id
     where all_changes.change_date <= {{ last_day }}
-    group by 1, 2
+
+),
+
+-- one row per account and change day
+changes_by_day as (
+
+    select
+        account_id,
+        as_of_date,
+        sum(active_days_delta) as active_days_delta,
+        sum(events_delta) as events_delta,
+        sum(events_prev_delta) as events_prev_delta,
+        sum(users_delta) as users_delta,
+        sum(active_users_delta) as active_users_delta,
+        sum(users_logged_in_delta) as users_logged_in_delta,
+        sum(plan_features_used_delta) as plan_features_used_delta,
+        max(admin_login_on) as admin_login_on
+    from dated_changes
+    group by account_id, as_of_date
 
 ),
 
@@ -270,7 +288,8 @@ joined as (
         coalesce(mrr_lookback.mrr, 0) as mrr_90d_ago,
         coalesce(plan_sizes.plan_features_total, 0) as plan_features_total,
         first_responses.median_first_response_hours_30d,
-        {{ dbt.datediff('windowed.first_started_on', 'windowed.as_of_date', 'day') }} as days_since_first_start
+        {{ dbt.datediff('windowed.first_started_on', 'windowed.as_of_date', 'day') }}
+            as days_since_first_start
     from windowed
     left join state_periods
         on windowed.account_id = state_periods.account_id
@@ -294,9 +313,12 @@ metrics as (
     select
         *,
         users_total - users_logged_in_10d as users_without_login_10d,
-        {{ dbt.datediff('last_admin_login_on', 'as_of_date', 'day') }} as days_since_admin_login,
-        {{ dbt.datediff('last_touchpoint_on', 'as_of_date', 'day') }} as days_since_touchpoint,
-        {{ dbt.datediff('last_qbr_on', 'as_of_date', 'day') }} as days_since_qbr
+        {{ dbt.datediff('last_admin_login_on', 'as_of_date', 'day') }}
+            as days_since_admin_login,
+        {{ dbt.datediff('last_touchpoint_on', 'as_of_date', 'day') }}
+            as days_since_touchpoint,
+        {{ dbt.datediff('last_qbr_on', 'as_of_date', 'day') }}
+            as days_since_qbr
     from joined
 
 ),
@@ -307,13 +329,18 @@ signals as (
 
     select
         *,
-        users_without_login_10d * 100 > users_total * {{ var('inactive_users_pct') }} as has_signal_inactive_users,
+        users_without_login_10d * 100 > users_total * {{ var('inactive_users_pct') }}
+            as has_signal_inactive_users,
         coalesce(days_since_qbr, days_since_first_start) > {{ var('qbr_gap_days') }} as has_signal_no_qbr,
         -- "dropped by 30% or more": the threshold itself is a drop; integer arithmetic, no rounding
-        events_prev_30d > 0
-            and events_30d * 100 <= events_prev_30d * (100 - {{ var('usage_drop_pct') }}) as has_signal_usage_drop,
-        coalesce(days_since_touchpoint, days_since_first_start) > {{ var('touchpoint_gap_days') }} as has_signal_no_touchpoint,
-        coalesce(days_since_admin_login, days_since_first_start) > {{ var('admin_login_gap_days') }} as has_signal_no_admin_login
+        (
+            events_prev_30d > 0
+            and events_30d * 100 <= events_prev_30d * (100 - {{ var('usage_drop_pct') }})
+        ) as has_signal_usage_drop,
+        coalesce(days_since_touchpoint, days_since_first_start) > {{ var('touchpoint_gap_days') }}
+            as has_signal_no_touchpoint,
+        coalesce(days_since_admin_login, days_since_first_start) > {{ var('admin_login_gap_days') }}
+            as has_signal_no_admin_login
     from metrics
 
 ),
@@ -338,7 +365,10 @@ final as (
         cast(licensed_seats as bigint) as licensed_seats,
         cast(users_total as bigint) as users_total,
         cast(active_users_30d as bigint) as active_users_30d,
-        {{ safe_divide('active_users_30d', 'case when licensed_seats > 0 then licensed_seats else users_total end') }} as seat_utilization,
+        {{ safe_divide(
+            'active_users_30d',
+            'case when licensed_seats > 0 then licensed_seats else users_total end'
+        ) }} as seat_utilization,
         cast(active_days_30d as bigint) as active_days_30d,
         cast(events_30d as bigint) as events_30d,
         cast(events_prev_30d as bigint) as events_prev_30d,
@@ -354,9 +384,11 @@ final as (
         cast(tickets_opened_30d as bigint) as tickets_opened_30d,
         cast(open_tickets as bigint) as open_tickets,
         cast(urgent_or_escalated_tickets_30d as bigint) as urgent_or_escalated_tickets_30d,
-        {{ dbt.cast('median_first_response_hours_30d', 'double precision') }} as median_first_response_hours_30d,
+        {{ dbt.cast('median_first_response_hours_30d', 'double precision') }}
+            as median_first_response_hours_30d,
         {{ safe_divide('csat_score_sum_90d', 'csat_responses_90d') }} as avg_csat_90d,
-        {{ safe_divide('100 * (nps_promoters_180d - nps_detractors_180d)', 'nps_responses_180d') }} as nps_180d,
+        {{ safe_divide('100 * (nps_promoters_180d - nps_detractors_180d)', 'nps_responses_180d') }}
+            as nps_180d,
         cast(nps_responses_180d as bigint) as nps_responses_180d,
         has_signal_inactive_users,
         has_signal_no_qbr,

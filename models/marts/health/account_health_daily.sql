@@ -106,8 +106,9 @@ health_scores as (
         max(case when component = 'financial' then component_score end) as financial_score,
         {{ health_decimal('sum(weight_with_data) / nullif(sum(component_weight), 0)', 5, 4) }}
             as health_coverage,
-        {{ health_decimal('sum(component_weight * component_score) / nullif(sum(weight_with_data), 0)', 5, 2) }}
-            as health_score,
+        {{ health_decimal(
+            'sum(component_weight * component_score) / nullif(sum(weight_with_data), 0)', 5, 2
+        ) }} as health_score,
         max(case when loss_rank = 1 and points_lost > 0 then component end) as primary_risk_driver
     from ranked_losses
     group by

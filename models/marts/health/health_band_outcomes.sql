@@ -100,7 +100,7 @@ account_outcomes as (
     from snapshot_accounts
     left join churn_days
         on snapshot_accounts.account_id = churn_days.account_id
-        and churn_days.churned_on > snapshot_accounts.snapshot_date
+        and snapshot_accounts.snapshot_date < churn_days.churned_on
         and churn_days.churned_on <= {{ add_days('snapshot_accounts.snapshot_date', window_days) }}
     group by
         snapshot_accounts.snapshot_date,
@@ -131,7 +131,8 @@ snapshot_bands as (
         health_bands.health_band,
         health_bands.band_rank,
         {{ add_days('snapshots.snapshot_date', window_days) }} as outcome_window_end,
-        {{ add_days('snapshots.snapshot_date', window_days) }} <= history_end.last_observed_date as is_complete
+        {{ add_days('snapshots.snapshot_date', window_days) }} <= history_end.last_observed_date
+            as is_complete
     from snapshots
     cross join health_bands
     cross join history_end

@@ -17,11 +17,19 @@ segment_transitions as (
 
 ),
 
+latest_day as (
+
+    select max(as_of_date) as as_of_date
+    from memberships_daily
+
+),
+
 latest as (
 
-    select *
+    select memberships_daily.*
     from memberships_daily
-    where as_of_date = (select max(as_of_date) from memberships_daily)
+    inner join latest_day
+        on memberships_daily.as_of_date = latest_day.as_of_date
 
 ),
 

@@ -8,6 +8,22 @@ account_segments_daily as (
 
 ),
 
+latest_day as (
+
+    select max(as_of_date) as as_of_date
+    from account_segments_daily
+
+),
+
+latest as (
+
+    select account_segments_daily.*
+    from account_segments_daily
+    inner join latest_day
+        on account_segments_daily.as_of_date = latest_day.as_of_date
+
+),
+
 final as (
 
     select
@@ -39,8 +55,7 @@ final as (
         cadence,
         is_coverage_boosted,
         csm_owner
-    from account_segments_daily
-    where as_of_date = (select max(as_of_date) from account_segments_daily)
+    from latest
 
 )
 

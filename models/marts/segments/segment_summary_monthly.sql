@@ -48,6 +48,14 @@ movements as (
 
 ),
 
+-- every segment type: an account-month has a row for each (value `unknown` when it has none)
+segment_types as (
+
+    select distinct segment_type
+    from memberships_daily
+
+),
+
 -- the day each account counts on in each month: the start, or the month's measuring day
 counted_days as (
 
@@ -80,11 +88,13 @@ account_months as (
         coalesce(memberships_daily.segment_type, segment_types.segment_type) as segment_type,
         coalesce(memberships_daily.segment_value, 'unknown') as segment_value,
         assignments.csm_owner,
-        {{ safe_divide('1', "case when coalesce(memberships_daily.segment_type, segment_types.segment_type) = 'arr_tier' then coverage_models.csm_ratio else assignments.csm_ratio end") }} as csm_share
+        {{ safe_divide(
+            '1',
+            "case when coalesce(memberships_daily.segment_type, segment_types.segment_type) = 'arr_tier'"
+                ~ " then coverage_models.csm_ratio else assignments.csm_ratio end"
+        ) }} as csm_share
     from counted_days
-    cross join (
-        select distinct segment_type from memberships_daily
-    ) as segment_types
+    cross join segment_types
     left join memberships_daily
         on counted_days.account_id = memberships_daily.account_id
         and counted_days.counted_on = memberships_daily.as_of_date
@@ -136,7 +146,8 @@ final as (
         {{ dbt.cast("contraction_arr", "decimal(18, 2)") }} as contraction_arr,
         {{ dbt.cast("churned_arr", "decimal(18, 2)") }} as churned_arr,
         {{ safe_divide('starting_arr - contraction_arr - churned_arr', 'starting_arr') }} as grr,
-        {{ safe_divide('starting_arr + expansion_arr - contraction_arr - churned_arr', 'starting_arr') }} as nrr,
+        {{ safe_divide('starting_arr + expansion_arr - contraction_arr - churned_arr', 'starting_arr') }}
+            as nrr,
         {{ safe_divide('churned_accounts', 'starting_accounts') }} as logo_churn_rate,
         -- rounded to a millionth first, so float noise in the sum of 1/ratio shares adds no CSM
         {{ dbt.cast("ceil(round(csm_load * 1000000) / 1000000)", "bigint") }} as csms_required,

@@ -54,21 +54,21 @@ triggered as (
     select
         *,
         case
-            when segment_type = 'arr_tier' and direction = 'up' then
-                case segment_reason
+            when segment_type = 'arr_tier' and direction = 'up'
+                then case segment_reason
                     when 'potential_arr' then 'potential_arr_override'
                     when 'reference_account' then 'reference_override'
                     else 'arr_above_floor'
                 end
-            when segment_type = 'arr_tier' then
-                case from_reason
+            when segment_type = 'arr_tier'
+                then case from_reason
                     when 'downgrade_grace' then 'grace_period_elapsed'
                     when 'potential_arr' then 'override_ended'
                     when 'reference_account' then 'override_ended'
                     else 'arr_below_floor'
                 end
-            when segment_type = 'lifecycle_stage' then
-                case
+            when segment_type = 'lifecycle_stage'
+                then case
                     when segment_value = 'churned' then 'churned'
                     when from_value = 'churned' then 'reactivated'
                     when from_value = 'onboarding' then 'onboarding_completed'
@@ -77,8 +77,8 @@ triggered as (
                 end
             when segment_type = 'health_band' then 'health_band_changed'
             when segment_type = 'vertical' then 'industry_changed'
-            when segment_type = 'risk' then
-                case when segment_value = 'at_risk' then 'risk_rule_fired' else 'risk_cleared' end
+            when segment_type = 'risk'
+                then case when segment_value = 'at_risk' then 'risk_rule_fired' else 'risk_cleared' end
         end as trigger_rule
     from directed
 

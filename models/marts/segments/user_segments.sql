@@ -12,7 +12,7 @@
 {#- flag_labels' [condition, label] pairs: one has_used_<n> flag per critical feature, in the var's order #}
 {%- set critical_flags = [] %}
 {%- for feature in critical_features %}
-    {%- do critical_flags.append(['critical_use.has_used_' ~ loop.index, feature]) %}
+{%- do critical_flags.append(['critical_use.has_used_' ~ loop.index, feature]) %}
 {%- endfor %}
 
 with
@@ -84,15 +84,20 @@ critical_use as (
     select
         usage_events.user_id,
         {%- for feature in critical_features %}
-        max(case when usage_events.event_name = '{{ feature }}' then 1 else 0 end) = 1 as has_used_{{ loop.index }},
+        max(case when usage_events.event_name = '{{ feature }}' then 1 else 0 end) = 1
+            as has_used_{{ loop.index }},
         {%- endfor %}
         count(distinct usage_events.event_name) as critical_features_used_count
     from usage_events
     cross join latest_day
     where usage_events.user_id is not null
-        and usage_events.event_name in ('{{ critical_features | join("', '") }}')
-        and usage_events.occurred_at >= cast({{ add_days('latest_day.as_of_date', -(window_days - 1)) }} as {{ dbt.type_timestamp() }})
-        and usage_events.occurred_at < cast({{ add_days('latest_day.as_of_date', 1) }} as {{ dbt.type_timestamp() }})
+        and usage_events.event_name in ({{ "'" ~ critical_features | join("', '") ~ "'" }})
+        and usage_events.occurred_at >= cast(
+            {{ add_days('latest_day.as_of_date', -(window_days - 1)) }} as {{ dbt.type_timestamp() }}
+        )
+        and usage_events.occurred_at < cast(
+            {{ add_days('latest_day.as_of_date', 1) }} as {{ dbt.type_timestamp() }}
+        )
     group by usage_events.user_id
 
 ),
@@ -105,7 +110,8 @@ joined as (
         users_at_day.as_of_date,
         users_at_day.role,
         last_logins.last_login_date,
-        {{ dbt.datediff('last_logins.last_login_date', 'users_at_day.as_of_date', 'day') }} as days_since_last_login,
+        {{ dbt.datediff('last_logins.last_login_date', 'users_at_day.as_of_date', 'day') }}
+            as days_since_last_login,
         {{ flag_labels(critical_flags) }} as critical_features_used,
         coalesce(critical_use.critical_features_used_count, 0) as critical_features_used_count
     from users_at_day
