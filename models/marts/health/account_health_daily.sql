@@ -77,21 +77,36 @@ component_losses as (
 
 ),
 
--- the components of a day from the costliest down; on a tie, the first in the seed's order
+-- the components that cost points, from the costliest down; on a tie, the first in the seed's order
 ranked_losses as (
 
     select
-        *,
+        account_id,
+        as_of_date,
+        component,
         row_number() over (
             partition by account_id, as_of_date
-            order by coalesce(points_lost, 0) desc, component_order
+            order by points_lost desc, component_order asc
         ) as loss_rank
     from component_losses
+    where points_lost > 0
+
+),
+
+-- the driver: the costliest component (none when no component costs points)
+drivers as (
+
+    select
+        account_id,
+        as_of_date,
+        component as primary_risk_driver
+    from ranked_losses
+    where loss_rank = 1
 
 ),
 
 -- a row per account-day: the components side by side; coverage: share of the profile's weight
--- with data; score: weighted mean of those components; driver: the costliest, if it costs points
+-- with data; score: weighted mean of those components
 health_scores as (
 
     select
@@ -108,9 +123,8 @@ health_scores as (
             as health_coverage,
         {{ health_decimal(
             'sum(component_weight * component_score) / nullif(sum(weight_with_data), 0)', 5, 2
-        ) }} as health_score,
-        max(case when loss_rank = 1 and points_lost > 0 then component end) as primary_risk_driver
-    from ranked_losses
+        ) }} as health_score
+    from component_losses
     group by
         account_id,
         as_of_date,
@@ -129,8 +143,8 @@ band_ranges as (
 
 ),
 
--- the run's days with their band and the score of the lookback day (dbt.cast spells the
--- contract's types the Spark way there)
+-- the run's days with their band, the score of the lookback day and the driver (dbt.cast spells
+-- the contract's types the Spark way there)
 final as (
 
     select
@@ -147,8 +161,11 @@ final as (
         health_scores.health_score,
         {{ dbt.cast('band_ranges.health_band', 'varchar') }} as health_band,
         cast(health_scores.health_score - lookback.health_score as decimal(6, 2)) as health_score_change_30d,
-        {{ dbt.cast('health_scores.primary_risk_driver', 'varchar') }} as primary_risk_driver
+        {{ dbt.cast('drivers.primary_risk_driver', 'varchar') }} as primary_risk_driver
     from health_scores
+    left join drivers
+        on health_scores.account_id = drivers.account_id
+        and health_scores.as_of_date = drivers.as_of_date
     left join band_ranges
         on health_scores.health_score >= band_ranges.min_score
         and (band_ranges.next_min_score is null or health_scores.health_score < band_ranges.next_min_score)
