@@ -1,12 +1,13 @@
 """The shape of the Python code: imports point one way, and modules stay small.
 
 Arrows point down: the lower modules of `orchestration` (the raw contract, settings, rules, the
-warehouse connections, the run log, the dbt project and the loader) import nothing of the upper
-ones (Dagster assets, checks, jobs, schedules, sensors, definitions and the CLI), so each can be
-read, tested and reused without them. The demo-data generator (`demo_data`) may read the raw
-contract and the business rules (`rules`: the seeds its overrides take their values from) and
-nothing else of `orchestration`; `orchestration` never imports it (the CLI runs it as a separate
-process). Imports are read with `ast`, inside functions too.
+warehouse connections, the run log, the actions' ledger and webhook, the dbt project and the
+loader) import nothing of the upper ones (Dagster assets, checks, jobs, schedules, sensors,
+definitions and the CLI), so each can be read, tested and reused without them. The demo-data
+generator (`demo_data`) may read the raw contract and the business rules (`rules`: the seeds its
+overrides take their values from) and nothing else of `orchestration`; `orchestration` never
+imports it (the CLI runs it as a separate process). Imports are read with `ast`, inside functions
+too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ LOWER = (
     "orchestration.rules",
     "orchestration.warehouse",
     "orchestration.runlog",
+    "orchestration.webhook",
+    "orchestration.actions",
     "orchestration.project",
     "orchestration.loader",
 )
