@@ -24,6 +24,7 @@ LOWER = (
     "orchestration.runlog",
     "orchestration.project",
     "orchestration.loader",
+    "orchestration.quality",
 )
 UPPER = (
     "orchestration.assets",
