@@ -18,7 +18,7 @@ with CS_DATA_DIR pointed at it), and reads what the run published:
 It prints the figures of every dataset side by side with the targets (a Markdown table, as the
 README shows it) and writes them to `<workdir>/quality.json`.
 
-    python bench/quality.py [--datasets 7:2000x400 11:1000x400 23:3000x400] [--workdir bench/out/quality] [--reuse]
+    python bench/quality.py [--datasets 7:2000x400 11:1000x400 23:3000x400] [--workdir DIR] [--reuse]
 """
 
 from __future__ import annotations
@@ -128,7 +128,8 @@ TARGETS = [
            and _at_least(f["health_auc"], f["latent_auc"] - 0.05),
            lambda f: f"{_fixed(f['health_auc'], 3)} ({_fixed(f['latent_auc'], 3)})"),
     Target("band changes per live account-year (reversed next day)", "<= 3, <= 5% reversed",
-           lambda f: _at_most(f["band_changes_per_account_year"], 3) and _at_most(f["band_reversal_share"], 0.05),
+           lambda f: _at_most(f["band_changes_per_account_year"], 3)
+           and _at_most(f["band_reversal_share"], 0.05),
            lambda f: f"{_fixed(f['band_changes_per_account_year'])} ({_pct(f['band_reversal_share'])})"),
     Target("at-risk entries per live account-year (out next day)", "<= 2",
            lambda f: _at_most(f["risk_entries_per_account_year"], 2),
@@ -220,8 +221,10 @@ def band_outcomes(serving: Path, snapshot_dates: list) -> dict:
     red, yellow, green = (rates[band] for band in BANDS_WORST_FIRST)
     held = (red > yellow) & (yellow > green)
     return {
-        "band_churn_rates": {band: _ratio(totals.loc[band, "churned_within_90d"], totals.loc[band, "accounts"])
-                             for band in BANDS_WORST_FIRST},
+        "band_churn_rates": {
+            band: _ratio(totals.loc[band, "churned_within_90d"], totals.loc[band, "accounts"])
+            for band in BANDS_WORST_FIRST
+        },
         "band_order_held": int(held.sum()),
         "band_order_missed": [f"{day:%Y-%m-%d} (red {_pct(r)}, yellow {_pct(y)}, green {_pct(g)})"
                               for day, r, y, g, ok in zip(rates.index, red, yellow, green, held) if not ok],
@@ -263,7 +266,8 @@ def measure(dataset: Dataset, workdir: Path, reuse: bool) -> dict:
     figures.update(band_outcomes(data / "serving.duckdb", list(rows["snapshot_date"])))
     figures.update(ceilings(data))
     figures.update(dataset=dataset.label, seconds=round(seconds),
-                   first_snapshot=str(rows["snapshot_date"].min()), last_snapshot=str(rows["snapshot_date"].max()))
+                   first_snapshot=str(rows["snapshot_date"].min()),
+                   last_snapshot=str(rows["snapshot_date"].max()))
     figures["targets"] = {t.figure: t.met(figures) for t in TARGETS}
     return figures
 
@@ -280,7 +284,8 @@ def report(results: list[dict]) -> str:
         ("paying account-snapshots", lambda r: f"{r['account_snapshots']:,}"),
         ("90-day churn rate", lambda r: _pct(r["churn_rate_90d"])),
         ("at-risk precision", lambda r: _pct(r["at_risk_precision"])),
-        ("90-day churn of red / yellow / green", lambda r: " / ".join(_pct(v) for v in r["band_churn_rates"].values())),
+        ("90-day churn of red / yellow / green",
+         lambda r: " / ".join(_pct(v) for v in r["band_churn_rates"].values())),
         ("health AUC recomputed from the accounts", lambda r: _fixed(r["health_auc_recomputed"], 3)),
         ("seconds to generate and run (0: reused)", lambda r: f"{r['seconds']:,}"),
     ]
@@ -288,12 +293,13 @@ def report(results: list[dict]) -> str:
         lines.append("| " + " | ".join([name, "", *(shown(r) for r in results)]) + " |")
     notes = []
     for r in results:
-        if r["health_auc"] is not None and r["health_auc_recomputed"] is not None and abs(r["health_auc"] - r["health_auc_recomputed"]) > 1e-9:
-            notes.append(f"{r['dataset']}: health AUC recomputed from the accounts is {r['health_auc_recomputed']:.6f}, "
-                         f"the table's {r['health_auc']:.6f}")
+        table, recomputed = r["health_auc"], r["health_auc_recomputed"]
+        if table is not None and recomputed is not None and abs(table - recomputed) > 1e-9:
+            notes.append(f"{r['dataset']}: health AUC recomputed from the accounts is {recomputed:.6f}, "
+                         f"the table's {table:.6f}")
         if r["scored_without_truth"]:
-            notes.append(f"{r['dataset']}: {r['scored_without_truth']} account-snapshots have no latent propensity "
-                         "(left out of the ceiling)")
+            notes.append(f"{r['dataset']}: {r['scored_without_truth']} account-snapshots have no latent "
+                         "propensity (left out of the ceiling)")
         if r["band_order_missed"]:
             notes.append(f"{r['dataset']}: band order missed on {'; '.join(r['band_order_missed'])}")
     return "\n".join(lines + [""] + notes)
@@ -303,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", nargs="+", default=DEFAULT_DATASETS, help="SEED:ACCOUNTSxDAYS")
     parser.add_argument("--workdir", type=Path, default=PROJECT_DIR / "bench" / "out" / "quality")
-    parser.add_argument("--reuse", action="store_true", help="keep a dataset's earlier run when it has a serving file")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep a dataset's earlier run when it has a serving file")
     args = parser.parse_args(argv)
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)

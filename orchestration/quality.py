@@ -51,8 +51,8 @@ def latest_summary(serving_path: Path) -> str:
         f"{row['paying_accounts']:,} paying accounts): {_pct(row['at_risk_share'])} at risk, churn "
         f"{_pct(row['churn_rate_90d'])}, at-risk lift {_num(row['at_risk_lift'])} at recall "
         f"{_pct(row['at_risk_recall'])}, health AUC {_num(row['health_auc'], 2)}.\n"
-        f"  Over its month, per live account-year: {_num(row['band_changes_per_account_year'])} band changes "
-        f"({_pct(row['band_reversal_share'])} undone the next day), {_num(row['risk_entries_per_account_year'])} "
-        f"at-risk entries ({_pct(row['risk_reversal_share'])} out the next day). All snapshots: "
-        f"table {TABLE}."
+        f"  Over its month, per live account-year: {_num(row['band_changes_per_account_year'])} band "
+        f"changes ({_pct(row['band_reversal_share'])} undone the next day), "
+        f"{_num(row['risk_entries_per_account_year'])} at-risk entries ({_pct(row['risk_reversal_share'])} "
+        f"out the next day); every snapshot in {TABLE}."
     )
