@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
 
     from dagster import DagsterInstance
 
-    from orchestration import actions, runlog
+    from orchestration import actions, quality, runlog
     from orchestration.definitions import defs
 
     instance = DagsterInstance.get()
@@ -146,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
     )
     entry = finish_run(instance, result.run_id)
     print("\n" + runlog.summary(entry, str(settings.serving_path())), flush=True)
+    if entry.status == runlog.PUBLISHED:
+        print(quality.latest_summary(settings.serving_path()), flush=True)
     delivery = actions.counts_for_run(settings.warehouse_path(), result.run_id)
     if delivery is not None:
         print(delivery.summary(), flush=True)
