@@ -230,15 +230,25 @@ def test_killed_refresh_leaves_serving_untouched_and_next_run_succeeds(tmp_path:
 PUBLISHER = textwrap.dedent(
     """
     import sys
+    import time
     from pathlib import Path
     from orchestration import runlog
     from orchestration.assets.publish import publish
-    from orchestration.project import built_public_tables
+    from orchestration.project import PUBLIC_TABLES
+
+    # Hold the serving file's open transaction (its tables written, not committed) until the test
+    # kills this process: on a small warehouse a real write is over before it can be caught.
+    real_set_status = runlog.set_status
+    def set_status_then_wait(con, run_id, status, schema=runlog.RUN_LOG_SCHEMA):
+        real_set_status(con, run_id, status, schema)
+        if schema != runlog.RUN_LOG_SCHEMA:
+            time.sleep(600)
+    runlog.set_status = set_status_then_wait
 
     warehouse, serving = Path(sys.argv[1]), Path(sys.argv[2])
     entry = runlog.RunEntry(run_id=sys.argv[3], job_name="refresh", status="publishing",
                             started_at=None, finished_at=None)
-    publish(warehouse, serving, built_public_tables(), entry)
+    publish(warehouse, serving, list(PUBLIC_TABLES), entry)
     """
 )
 
@@ -254,6 +264,7 @@ def test_publish_killed_while_writing_leaves_serving_untouched(tmp_path: Path) -
     while not list(root.glob(".serving.duckdb.*.tmp")) and writer.poll() is None:
         assert time.monotonic() < deadline, "the writer never started writing"
         time.sleep(0.001)
+    assert writer.poll() is None, writer.communicate()[0].decode()
     writer.kill()
     writer.wait()
     assert list(root.glob(".serving.duckdb.*.tmp")), "the writer was not caught writing the new file"
@@ -261,9 +272,9 @@ def test_publish_killed_while_writing_leaves_serving_untouched(tmp_path: Path) -
 
     with environment(environment_for(root)):
         from orchestration.assets.publish import publish
-        from orchestration.project import built_public_tables
+        from orchestration.project import PUBLIC_TABLES
 
-        publish(warehouse, serving, built_public_tables(),
+        publish(warehouse, serving, list(PUBLIC_TABLES),
                 runlog.RunEntry("next-run", "refresh", "publishing", None, None))
     assert not list(root.glob(".serving.duckdb.*.tmp*")), "the stray temporary file was not removed"
     con = duckdb.connect(str(serving), read_only=True)
