@@ -96,7 +96,8 @@ class DbtWarehouse:
     def materialize(self, *select: str, full_refresh: bool = False, vars_: dict[str, str] | None = None) -> Any:
         """Build the selected seeds, snapshots and models without their tests: what `dbt run` does, plus
         the snapshots (`dbt run` takes none, and the account attribute periods read one)."""
-        return self.dbt("build", "--select", *select, "--exclude-resource-type", "test", "unit_test",
+        return self.dbt("build", *(["--select", *select] if select else []),
+                        "--exclude-resource-type", "test", "unit_test",
                         *(["--full-refresh"] if full_refresh else []), vars_=vars_)
 
     def query(self, sql: str) -> pd.DataFrame:
