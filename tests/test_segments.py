@@ -145,7 +145,7 @@ class Warehouse(DbtWarehouse):
     """A private warehouse with dbt pointed at it."""
 
     def run(self, *select: str, **vars_: str) -> None:
-        self.dbt("run", "--select", *select, vars_=vars_)
+        self.materialize(*select, vars_=vars_)
 
 
 @pytest.fixture(scope="module")
