@@ -131,9 +131,10 @@ def closing_error(entry: RunEntry) -> str:
     """The one line a run that published nothing ends with (the summary above it has the details)."""
     failed = [c for c in entry.checks if c.outcome == "failed"]
     if failed:
-        named = "; ".join(f"{c.asset_key} {c.check_name}" for c in failed[:3]) + ("; ..." if len(failed) > 3 else "")
-        return (f"nothing published: {len(failed)} blocking check(s) failed ({named}); what each found is above "
-                "(and in ops.run_log_checks of the warehouse): fix the input and run again")
+        named = "; ".join(f"{c.asset_key} {c.check_name}" for c in failed[:3])
+        named += "; ..." if len(failed) > 3 else ""
+        return (f"nothing published: {len(failed)} blocking check(s) failed ({named}); what each found is "
+                "above (and in ops.run_log_checks of the warehouse): fix the input and run again")
     first = entry.message.splitlines()[0] if entry.message else "the run failed; its log says why"
     return f"nothing published: {first}"
 
@@ -180,7 +181,8 @@ def run(args: argparse.Namespace) -> int:
             if args.verbose:
                 traceback.print_exc()
             first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            console.error(f"{first} (unexpected; the traceback is in {console.log_path}, or run with --verbose)")
+            console.error(f"{first} (unexpected; the traceback is in {console.log_path}, "
+                          "or run with --verbose)")
             return EXIT_FAILED
 
 

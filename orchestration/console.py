@@ -77,8 +77,9 @@ class StepProgress:
         took = elapsed(time.monotonic() - self.started)
         if self.key == "raw_tables":
             broken = self.outcomes.get("failed", 0)
-            return (f"{self.tables} raw tables: {self.rows_loaded:,} rows loaded, {self.rows_rejected:,} rejected"
-                    + (f"; {broken} too broken" if broken else "") + f" ({took})")
+            too_broken = f"; {broken} too broken" if broken else ""
+            return (f"{self.tables} raw tables: {self.rows_loaded:,} rows loaded, "
+                    f"{self.rows_rejected:,} rejected{too_broken} ({took})")
         if self.key == "dbt_models" and self.total:
             failed = sum(n for status, n in self.outcomes.items() if status in DBT_FAILED)
             warned = sum(n for status, n in self.outcomes.items() if status in DBT_WARNED)
@@ -229,8 +230,10 @@ class RunConsole:
             event = meta.get("dagster_event")
             if event is not None:
                 self._on_event(event)
-            elif meta.get("step_key") == "dbt_models" and str(meta.get("orig_message", "")).startswith(AS_OF_NOTE):
-                self._detail(str(meta["orig_message"]).split(": dbt ", 1)[0])
+                return
+            message = str(meta.get("orig_message", ""))
+            if meta.get("step_key") == "dbt_models" and message.startswith(AS_OF_NOTE):
+                self._detail(message.split(": dbt ", 1)[0])
 
     def _on_event(self, event: Any) -> None:
         kind, step = event.event_type, self._step

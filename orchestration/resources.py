@@ -33,7 +33,7 @@ class RefreshLock(ConfigurableResource):
             if context.log is not None:
                 context.log.info(f"waiting for {holder.describe()} to finish")
 
-        run_id = context.dagster_run.run_id if context.dagster_run else None
+        run_id = context.run.run_id if context.run else None
         with run_lock.hold(run_id, "Dagster run", wait_seconds=math.inf, on_wait=say_who):
             yield self
 

@@ -30,6 +30,7 @@ from orchestration import settings
 
 LOCK_NAME = "refresh.lock"
 POLL_SECONDS = 0.5
+HOLDER_WRITE_SECONDS = 2  # how long a holder may take between locking the file and saying who it is
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,16 @@ _held: dict[Path, list[int]] = {}
 _guard = threading.Lock()
 
 
+def _holder_soon(path: Path) -> Holder:
+    """Who holds the lock, waiting a moment for a holder that has just taken it to write its name."""
+    deadline = time.monotonic() + HOLDER_WRITE_SECONDS
+    holder = read_holder(path)
+    while holder.pid is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        holder = read_holder(path)
+    return holder
+
+
 def _try_lock(fd: int) -> bool:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -92,7 +103,7 @@ def _acquire(path: Path, wait_seconds: float, on_wait: Callable[[Holder], None] 
     try:
         if _try_lock(fd):
             return fd
-        holder = read_holder(path)
+        holder = _holder_soon(path)
         if wait_seconds <= 0:
             raise LockHeld(holder, path)
         if on_wait is not None:
@@ -103,7 +114,7 @@ def _acquire(path: Path, wait_seconds: float, on_wait: Callable[[Holder], None] 
         deadline = time.monotonic() + wait_seconds
         while not _try_lock(fd):
             if time.monotonic() >= deadline:
-                raise LockHeld(read_holder(path), path)
+                raise LockHeld(_holder_soon(path), path)
             time.sleep(POLL_SECONDS)
         return fd
     except BaseException:

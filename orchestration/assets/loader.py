@@ -49,7 +49,8 @@ def landing_failure(error: loader.LandingError) -> Failure:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     problems = lines[1:] or lines  # "cannot load the landing folder:" then one problem a line
     more = f" (and {len(problems) - 1} more, below)" if len(problems) > 1 else ""
-    head = f"{problems[0]}{more}: fix the landing files in {settings.landing_dir()} (CS_LANDING_DIR) and run again"
+    head = (f"{problems[0]}{more}: fix the landing files in {settings.landing_dir()} (CS_LANDING_DIR) "
+            "and run again")
     details = [f"  {line}" for line in lines] if len(lines) > 1 else []
     return Failure(description="\n".join([head, *details]))
 
@@ -107,8 +108,8 @@ def raw_tables(context: AssetExecutionContext) -> Iterator[MaterializeResult | A
                 f"{table.rows_rejected} of {table.rows_read} rows rejected ({table.rejected_pct:.2f}%), "
                 f"limit {report.max_rejected_pct:g}%"
                 + "".join(f"; {reason} {n}" for reason, n in sorted(table.rejected_by_reason.items()))
-                + ("" if within else f"; input too broken, nothing is published: the rejected rows and why are in "
-                   f"{RAW_SCHEMA}.{loader.REJECTS_TABLE} of the warehouse; fix the input and run again")
+                + ("" if within else "; input too broken, nothing is published: the rejected rows and why "
+                   f"are in the warehouse's {RAW_SCHEMA}.{loader.REJECTS_TABLE}; fix the input and run again")
             ),
             metadata={
                 "rejected_pct": round(table.rejected_pct, 4),
