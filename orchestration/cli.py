@@ -325,5 +325,16 @@ def main(argv: list[str] | None = None) -> int:
     return args.handler(args)
 
 
+def quiet_shutdown() -> None:
+    """Send stderr to /dev/null once everything is said: while the interpreter shuts down, DuckDB's
+    bindings (nanobind) may print a screen of harmless "leaked instance" warnings, depending on
+    what the garbage collector got to, after the last line a person should read."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    quiet_shutdown()
+    sys.exit(status)
