@@ -26,8 +26,9 @@ import pytest
 from orchestration import runlog
 from orchestration.settings import PROJECT_DIR
 from tests.ops_pipeline import (
-    LANDING,
+    add_bad_subscriptions,
     copy_base,
+    drop_recent_usage,
     environment,
     environment_for,
     finish,
@@ -133,44 +134,11 @@ def test_reader_never_fails_nor_sees_a_mix_during_a_refresh(tmp_path: Path) -> N
     assert all(line["seen"] == old for line in lines("hold"))
 
 
-def _drop_recent_usage(root: Path) -> None:
-    """Lose 70% of the last week's usage events: a broken sync the loader cannot see, GX can."""
-    path = root / LANDING / "usage_events.parquet"
-    kept = path.with_name("usage_events.kept.parquet")
-    con = duckdb.connect()
-    con.execute(f"""
-        copy (
-            select * from read_parquet('{path}')
-            where occurred_at <= (select max(occurred_at) from read_parquet('{path}')) - interval 7 day
-               or hash(event_id) % 10 < 3
-        ) to '{kept}' (format parquet)
-    """)
-    con.close()
-    os.replace(kept, path)
-
-
-def _add_bad_subscriptions(root: Path) -> None:
-    """Append subscriptions with a negative MRR, 20% of the table: input too broken to publish."""
-    path = root / LANDING / "subscriptions.parquet"
-    more = path.with_name("subscriptions.more.parquet")
-    con = duckdb.connect()
-    con.execute(f"""
-        copy (
-            select * from read_parquet('{path}')
-            union all
-            select * replace ('bad-' || subscription_id as subscription_id, -1 as mrr)
-            from read_parquet('{path}') using sample 20 percent (bernoulli, 1)
-        ) to '{more}' (format parquet)
-    """)
-    con.close()
-    os.replace(more, path)
-
-
 @pytest.mark.parametrize(
     ("breakage", "check_name", "why"),
     [
-        (_drop_recent_usage, "gx_raw_usage_events", "expect_table_row_count_to_be_between"),
-        (_add_bad_subscriptions, "rejects_within_limit", "out_of_range:mrr"),
+        (drop_recent_usage, "gx_raw_usage_events", "expect_table_row_count_to_be_between"),
+        (add_bad_subscriptions, "rejects_within_limit", "out_of_range:mrr"),
     ],
     ids=["gx-drift", "too-broken"],
 )
