@@ -117,6 +117,15 @@ def daily_models() -> list[tuple[str, str]]:
     )
 
 
+def public_descriptions() -> dict[str, tuple[str, dict[str, str]]]:
+    """Each public table's dbt description and its columns' descriptions (the serving file's comments)."""
+    return {
+        node["name"]: (node["description"], {name: column["description"] for name, column in node["columns"].items()})
+        for node in _manifest()["nodes"].values()
+        if node["resource_type"] == "model" and node["name"] in PUBLIC_TABLES
+    }
+
+
 def accepted_values(model: str, column: str) -> list[Any]:
     """The values of the dbt `accepted_values` test on a model's column (GX suites need not repeat them)."""
     for node in _manifest()["nodes"].values():
