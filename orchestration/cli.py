@@ -285,8 +285,9 @@ def dev(args: argparse.Namespace) -> int:
     prepare_environment()
     # No parse here: under `dagster dev` the code location parses the dbt project on every (re)load.
     port = args.port or settings.dagster_port()
-    command = [sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port),
-               "-m", "orchestration.definitions"]
+    # No -m: run in the project folder, dagster dev loads the code location pyproject.toml names
+    # ([tool.dagster]: cs_segmentation), the name the UI's links use.
+    command = [sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(settings.PROJECT_DIR),
                                                                       os.environ.get("PYTHONPATH")]))}
     # The venv's bin first, so the dagster dev processes find the same dbt.

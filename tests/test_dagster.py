@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -193,6 +193,36 @@ def test_landing_sensor_runs_once_per_new_set_of_files(
     assert set(json.loads(third.cursor)) == set(landing_listing(landing))
 
 
+def test_landing_sensor_does_not_rerun_what_the_last_publish_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first `make dev` after `make run`: no cursor yet, but the files were loaded by the publish."""
+    landing, serving = tmp_path / "landing", tmp_path / "serving.duckdb"
+    landing.mkdir()
+    monkeypatch.setenv("CS_LANDING_DIR", str(landing))
+    monkeypatch.setenv("CS_SERVING_PATH", str(serving))
+    sensor = defs.resolve_sensor_def("landing_files_sensor")
+    loaded_at = time.time() - SETTLE_SECONDS - 60
+    for name, when in (("accounts.csv", loaded_at - 10), ("subscriptions.csv", loaded_at + 5)):
+        (landing / name).write_text("x")
+        os.utime(landing / name, (when, when))
+    con = duckdb.connect(str(serving))
+    con.execute("create table run_log (run_id varchar, status varchar, started_at timestamp)")
+    con.execute("insert into run_log values ('r1', ?, ?), ('r2', 'failed', ?)", [
+        runlog.PUBLISHED,
+        datetime.fromtimestamp(loaded_at, tz=timezone.utc).replace(tzinfo=None),
+        datetime.fromtimestamp(loaded_at + 20, tz=timezone.utc).replace(tzinfo=None),
+    ])
+    con.close()
+    result = sensor.evaluate_tick(build_sensor_context(cursor=None, definitions=defs))
+    assert len(result.run_requests) == 1
+    assert result.run_requests[0].tags["cs/new_files"] == "subscriptions.csv"  # arrived after the publish began
+    (landing / "subscriptions.csv").unlink()
+    again = sensor.evaluate_tick(build_sensor_context(cursor=None, definitions=defs))
+    assert not again.run_requests and again.skip_message
+    assert set(json.loads(again.cursor)) == {"accounts.csv"}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -223,6 +253,7 @@ def test_make_dev_serves_on_localhost_and_stops_on_ctrl_c(tmp_path: Path) -> Non
             except OSError:
                 time.sleep(1)
         assert up, "the Dagster UI did not come up"
+        assert _code_locations(port) == ["cs_segmentation"]  # the name pyproject.toml declares
         dev.send_signal(signal.SIGINT)
         out, _ = dev.communicate(timeout=90)
     finally:
@@ -233,6 +264,15 @@ def test_make_dev_serves_on_localhost_and_stops_on_ctrl_c(tmp_path: Path) -> Non
     assert _live_processes_with(env["DAGSTER_HOME"]) == [], "dagster dev left processes running"
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2)
+
+
+def _code_locations(port: int) -> list[str]:
+    query = json.dumps({"query": "{ workspaceOrError { ... on Workspace { locationEntries { name } } } }"})
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query.encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        entries = json.load(response)["data"]["workspaceOrError"]["locationEntries"]
+    return [entry["name"] for entry in entries]
 
 
 def _live_processes_with(marker: str) -> list[str]:
