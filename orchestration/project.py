@@ -103,6 +103,11 @@ def _manifest() -> dict[str, Any]:
         return json.load(f)
 
 
+def manifest_nodes() -> dict[str, dict[str, Any]]:
+    """The manifest's nodes by unique id (models, seeds, snapshots, tests)."""
+    return _manifest()["nodes"]
+
+
 def daily_models() -> list[tuple[str, str]]:
     """`(schema, name)` of the daily models: incremental models with an `as_of_date` column.
 

@@ -112,6 +112,9 @@ def test_a_backfilled_range_gives_the_same_rows_as_the_full_build(tmp_path: Path
     assert len(features) == 1
     metadata = features[0].materialization.metadata
     assert (metadata["as_of_start"].value, metadata["as_of_end"].value) == (start.isoformat(), end.isoformat())
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+        table_rows = con.execute(f"select count(*) from {MARTS_SCHEMA}.account_features_daily").fetchone()[0]
+    assert metadata["dagster/row_count"].value == table_rows  # the table's rows, read after the build
     assert runlog.collect(instance, result.run_id, runlog.PUBLISHED).as_of_range == f"{start}..{end}"
 
 
