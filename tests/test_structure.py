@@ -130,3 +130,26 @@ def test_every_module_stays_under_the_line_limit() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     ]
     assert long == [], f"over {MAX_LINES} lines, split by what each part does:\n" + "\n".join(long)
+
+
+# What a clone does not have or cannot follow: a path outside the repository, a document cited by
+# section, a tracker's issue numbers. Docs say it in their own words (docs/contract.md).
+OUTSIDE_REFERENCES = (r"\.\./shared", r"\bSPEC\b(?! =)", r"\bSTYLE\.md\b", r"\b[Ii]ssues? #?\d+", r"(?<![\w&/])#\d{1,4}\b")
+
+
+def test_the_repository_stands_alone() -> None:
+    import re
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files"], cwd=PROJECT_DIR, capture_output=True, text=True,
+                           check=True).stdout.split()
+    pattern = re.compile("|".join(OUTSIDE_REFERENCES))
+    found = []
+    for name in files:
+        path = PROJECT_DIR / name
+        if name == "tests/test_structure.py" or not path.is_file() or path.suffix in (".parquet", ".png", ".duckdb"):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if pattern.search(line):
+                found.append(f"{name}:{number}: {line.strip()[:100]}")
+    assert not found, "references a clone cannot follow:\n" + "\n".join(found)
