@@ -18,7 +18,7 @@ export GX_ANALYTICS_ENABLED := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: help venv run demo test dev generate load bench bench-quality lint clean postgres-server java test-spark
+.PHONY: help venv run demo test dev generate load bench bench-quality lint clean postgres-server chromium java test-spark
 
 help:
 	@echo "make run    - build everything on the demo (or your) landing data through Dagster, check and publish"
@@ -47,8 +47,13 @@ run: $(STAMP)
 demo: $(STAMP)
 	@$(PY) -m orchestration.cli run --demo $(ARGS)
 
-test: $(STAMP) postgres-server
+test: $(STAMP) postgres-server chromium
 	@$(PY) -m pytest
+
+# The report page's test renders it in headless Chromium: install Debian's package when missing.
+chromium:
+	@command -v chromium >/dev/null || { echo "==> installing Chromium (headless) for the report page's test"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 
 # The tests start a throwaway PostgreSQL cluster (tests/pg_server.py): install the server when missing.
 postgres-server: $(STAMP)

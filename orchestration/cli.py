@@ -202,7 +202,7 @@ def refresh(args: argparse.Namespace, run_id: str, step_config: dict[str, object
 
         from dagster import DagsterInstance
 
-        from orchestration import actions, quality, runlog
+        from orchestration import actions, quality, report, runlog
         from orchestration.definitions import defs, gx_checks
 
         instance = DagsterInstance.get()
@@ -220,6 +220,9 @@ def refresh(args: argparse.Namespace, run_id: str, step_config: dict[str, object
     console.say("\n" + runlog.summary(entry, str(settings.serving_path())), always=True)
     if entry.status == runlog.PUBLISHED:
         console.say(quality.latest_summary(settings.serving_path()), always=True)
+        page = report.report_path(settings.serving_path())
+        if page.exists():
+            console.say(f"Report page (opens offline in any browser): {page}", always=True)
     delivery = actions.counts_for_run(settings.warehouse_path(), run_id)
     if delivery is not None:
         console.say(delivery.summary(), always=True)

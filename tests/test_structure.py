@@ -28,6 +28,7 @@ LOWER = (
     "orchestration.project",
     "orchestration.loader",
     "orchestration.quality",
+    "orchestration.report",
 )
 UPPER = (
     "orchestration.assets",

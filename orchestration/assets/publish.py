@@ -32,7 +32,7 @@ from dagster import (
     MetadataValue,
     asset,
 )
-from orchestration import runlog, settings, warehouse
+from orchestration import report, runlog, settings, warehouse
 from orchestration.project import MARTS_SCHEMA, public_descriptions
 from orchestration.resources import REFRESH_LOCK
 
@@ -219,10 +219,16 @@ def build_publish_asset(
         context.log.info(
             f"published as-of {entry.as_of_date}: {sum(rows.values()):,} rows in {len(rows)} tables"
         )
+        try:
+            page = str(report.write_report(settings.serving_path()))
+        except Exception as error:  # the page is a view of what is published: it never holds the publish back
+            page = f"not written: {error}"
+            context.log.warning(f"the report page was {page}")
         return MaterializeResult(
             metadata={
                 "as_of_date": str(entry.as_of_date),
                 "serving_path": MetadataValue.path(str(settings.serving_path())),
+                "report_page": MetadataValue.path(page),
                 "rows_published": MetadataValue.json(rows),
                 "raw_rows_loaded_rejected": MetadataValue.json(loaded),
                 "checks_passed": entry.count("passed"),
