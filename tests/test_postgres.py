@@ -85,7 +85,7 @@ def duckdb_warehouse(duckdb_root: Path, as_of_vars: str) -> Path:
     env = {"CS_DATA_DIR": str(duckdb_root), "CS_WAREHOUSE_PATH": str(duckdb_root / "warehouse.duckdb"),
            "DBT_TARGET_PATH": str(duckdb_root / "target"), "DBT_LOG_PATH": str(duckdb_root / "logs")}
     with environment(env):
-        failed = [r for r in dbt_build("dev", as_of_vars) if r.status not in ("success", "pass")]
+        failed = [r for r in dbt_build("dev", as_of_vars) if r.status not in ("success", "pass", "no-op")]
     assert not failed, [(r.node.unique_id, r.status, r.message) for r in failed]
     return duckdb_root / "warehouse.duckdb"
 
@@ -129,7 +129,7 @@ def test_every_node_of_the_build_passes_on_postgres(pg_build: list[Any]) -> None
     failed = [f"{r.node.unique_id}: {r.status}: {r.message}"
               for r in pg_build if r.status in ("error", "fail")]
     assert not failed, "\n".join(failed)
-    assert all(r.status in ("success", "pass") for r in pg_build), "nodes skipped after a failure"
+    assert all(r.status in ("success", "pass", "no-op") for r in pg_build), "nodes skipped after a failure"
     kinds = Counter(r.node.resource_type for r in pg_build)
     # the build really ran models, tests and unit tests there
     assert kinds["model"] > 0 and kinds["test"] > 0 and kinds["unit_test"] > 0, kinds
@@ -263,7 +263,7 @@ def test_the_bi_role_reads_the_public_tables_and_nothing_else(
 ) -> None:
     tables = built_public_tables(duckdb_warehouse)
     postgres_serving.publish(tables)
-    with duckdb.connect(str(duckdb_warehouse), read_only=True) as con:
+    with duckdb.connect(str(duckdb_warehouse)) as con:  # the configuration the module's other connections use
         expected = {t: con.execute(f"select count(*) from {MARTS_SCHEMA}.{t}").fetchone()[0] for t in tables}
     bi = pg_connect(postgres_server, SERVING_DB, user=BI_ROLE, password=BI_PASSWORD)
     try:
