@@ -28,7 +28,7 @@ complete_snapshots as (
         snapshot_date,
         row_number() over (order by snapshot_date desc) as snapshot_order
     from health_band_outcomes
-    where churned_within_90d is not null
+    where is_complete
     group by snapshot_date
 
 ),
