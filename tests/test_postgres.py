@@ -77,7 +77,8 @@ def as_of_vars(duckdb_root: Path) -> str:
     with duckdb.connect(str(duckdb_root / "warehouse.duckdb"), read_only=True) as con:
         bounds = as_of.read_bounds(con, [])
     # the short history's yearly subscriptions renew 7-12 months out: a year's horizon fills the forecast
-    return json.dumps({**as_of.decide(bounds, as_of.Request()).dbt_vars(), "renewal_forecast_horizon_days": 366})
+    dbt_vars = as_of.decide(bounds, as_of.Request()).dbt_vars()
+    return json.dumps({**dbt_vars, "renewal_forecast_horizon_days": 366})
 
 
 @pytest.fixture(scope="module")
