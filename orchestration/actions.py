@@ -80,10 +80,14 @@ class DeliveryCounts:
     last_error: str | None = None
     note: str = ""
     errors: list[str] = field(default_factory=list)  # each failed attempt, for the log
+    opened_by_play: dict[str, int] = field(default_factory=dict)  # of `opened`, per play (from the ledger)
 
     def summary(self) -> str:
         """One line for `make run`'s closing summary."""
-        line = f"Actions: {self.opened:,} opened, {self.outboxed:,} outboxed"
+        line = f"Actions: {self.opened:,} opened"
+        if self.opened_by_play:
+            line += " (" + ", ".join(f"{play} {n:,}" for play, n in self.opened_by_play.items()) + ")"
+        line += f", {self.outboxed:,} outboxed"
         if self.outbox_file:
             line += f" to {self.outbox_file}"
         if self.webhook is None:
@@ -212,6 +216,7 @@ def deliver(
     if relation is not None:
         file_name = f"{_now():%Y%m%dT%H%M%SZ}_{run_id}.jsonl"
         counts.opened = open_new_actions(con, relation, run_id, file_name)
+        counts.opened_by_play = opened_by_play(con, run_id)
         if counts.opened:
             counts.outbox_file = str(outbox / file_name)
     counts.outboxed = write_outbox_files(con, outbox)
@@ -220,6 +225,16 @@ def deliver(
     counts.pending = _count(con, "delivered_at is null")
     record(con, counts)
     return counts
+
+
+def opened_by_play(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    """How many actions the run opened per play, the most first."""
+    rows = con.execute(
+        f"select json_extract_string(action, '$.play') as play, count(*) as opened "
+        f"from {RUN_LOG_SCHEMA}.{LEDGER} where run_id = ? group by play order by opened desc, play",
+        [run_id],
+    ).fetchall()
+    return {play: int(opened) for play, opened in rows}
 
 
 def _count(con: duckdb.DuckDBPyConnection, condition: str) -> int:
@@ -255,6 +270,7 @@ def counts_for_run(warehouse_path: Path, run_id: str) -> DeliveryCounts | None:
         row = con.execute(
             f"select {', '.join(names)} from {RUN_LOG_SCHEMA}.{RUNS} where run_id = ?", [run_id]
         ).fetchone()
+        by_play = opened_by_play(con, run_id) if row else {}
     finally:
         con.close()
-    return DeliveryCounts(**dict(zip(names, row))) if row else None
+    return DeliveryCounts(**dict(zip(names, row)), opened_by_play=by_play) if row else None

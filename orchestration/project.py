@@ -30,6 +30,10 @@ PUBLIC_TABLES: tuple[str, ...] = (
     "health_band_outcomes",
     "user_segments",
     "segment_quality_monthly",
+    "account_actions",
+    "csm_book_of_business",
+    "renewal_forecast",
+    "account_families",
 )
 # Warehouse schema the marts (public tables) are built in (see macros/generate_schema_name.sql).
 MARTS_SCHEMA = "marts"

@@ -2,8 +2,9 @@
 
 The receiver is an `http.server` on 127.0.0.1 started by the test, answering each POST as its script
 says (a status, or "hang": no answer before the client's timeout); nothing of the HTTP client is
-mocked. The `account_actions` mart is a table the test creates in a DuckDB warehouse with the mart's
-interface. What must hold: every action is outboxed once and delivered once, across failures,
+mocked. Most tests create the `account_actions` mart as a table with the mart's interface in a DuckDB
+warehouse; the last one runs the whole refresh on the session's small generated dataset and delivers
+the real mart. What must hold: every action is outboxed once and delivered once, across failures,
 re-runs and replayed days; a failed delivery leaves the actions pending for the next run.
 """
 
@@ -23,7 +24,7 @@ import duckdb
 import pytest
 
 from orchestration import actions, webhook
-from tests.ops_pipeline import environment
+from tests.ops_pipeline import copy_base, environment, refresh, use_next_landing
 
 MART = "marts.account_actions"
 HANG_SECONDS = 1.5
@@ -276,3 +277,43 @@ def test_the_asset_publishes_its_counts_and_warns_when_the_webhook_fails(tmp_pat
     assert (check.check_name, check.passed, check.severity) == (DELIVERED_CHECK, False, AssetCheckSeverity.WARN)
     stored = actions.counts_for_run(tmp_path / "warehouse.duckdb", result.run_id)
     assert stored is not None and (stored.opened, stored.pending, stored.last_error) == (2, 2, "HTTP 503")
+
+
+def published_action_ids(root: Path) -> set[str]:
+    """The `action_id`s of the `account_actions` published in `root`'s serving file."""
+    con = duckdb.connect(str(root / "serving.duckdb"), read_only=True)
+    try:
+        columns = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'main' and table_name = 'account_actions'"
+        ).fetchall()}
+        assert set(actions.ACTION_COLUMNS) <= columns  # the interface the outbox and the webhook send
+        return {r[0] for r in con.execute("select action_id from main.account_actions").fetchall()}
+    finally:
+        con.close()
+
+
+def outboxed_ids(root: Path) -> list[str]:
+    return [a["action_id"] for lines in outbox_lines(root / "outbox").values() for a in lines]
+
+
+@pytest.mark.slow
+def test_the_real_mart_is_outboxed_once_across_a_new_day_and_a_rerun(tmp_path: Path) -> None:
+    root = copy_base(tmp_path / "base")
+    first = published_action_ids(root)
+    assert first and sorted(outboxed_ids(root)) == sorted(first)  # the base's run outboxed each once
+
+    use_next_landing(root)  # one more as-of day
+    result, _ = refresh(root)
+    assert result.success
+    second = published_action_ids(root)
+    assert first <= second  # a new day keeps every published action, under the same id
+    counts = actions.counts_for_run(root / "warehouse.duckdb", result.run_id)
+    assert counts is not None and counts.opened == len(second - first)
+    assert sorted(outboxed_ids(root)) == sorted(second)  # each action in exactly one outbox line
+
+    result, _ = refresh(root)  # a re-run of the same day: the same actions, nothing opened
+    assert result.success and published_action_ids(root) == second
+    counts = actions.counts_for_run(root / "warehouse.duckdb", result.run_id)
+    assert counts is not None and counts.opened == 0
+    assert sorted(outboxed_ids(root)) == sorted(second)

@@ -84,7 +84,9 @@ def test_whole_run_in_process_publishes_every_built_public_table() -> None:
         raw = dict(serving.execute(
             "select table_name, rows_loaded from run_log_tables where layer = 'raw'"
         ).fetchall())
-    assert built and published == built and all(built.values())
+    assert built and published == built
+    # rows in every table but the forecast: no yearly contract of a 150-day history renews within 180 days
+    assert all(rows for table, rows in built.items() if table != "renewal_forecast"), built
     assert log == [(runlog.PUBLISHED, latest_complete_day() - timedelta(days=1), sum(raw.values()), 0)]
     assert set(raw) == {t.name for t in TABLES}
     assert not (root / "serving.duckdb.wal").exists()

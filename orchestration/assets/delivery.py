@@ -97,6 +97,7 @@ def actions_delivery(context: AssetExecutionContext) -> MaterializeResult:
     return MaterializeResult(
         metadata={
             "opened": counts.opened,
+            "opened_by_play": MetadataValue.json(counts.opened_by_play),
             "outboxed": counts.outboxed,
             "delivered": counts.delivered,
             "pending": counts.pending,
