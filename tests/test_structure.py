@@ -135,7 +135,7 @@ def test_every_module_stays_under_the_line_limit() -> None:
 
 # What a clone does not have or cannot follow: a path outside the repository, a document cited by
 # section, a tracker's issue numbers. Docs say it in their own words (docs/contract.md).
-OUTSIDE_REFERENCES = (r"\.\./shared", r"\bSPEC\b(?! =)", r"\bSTYLE\.md\b", r"\b[Ii]ssues? #?\d+", r"(?<![\w&/])#\d{1,4}\b")
+OUTSIDE_REFERENCES = (r"\.\./shared", r"\bSPEC\b(?! =)", r"\bSTYLE\.md\b", r"\b[Ii]ssues? #?\d+", r"(?<![\w&/])#\d{1,2}\b")
 
 
 def test_the_repository_stands_alone() -> None:
