@@ -18,7 +18,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchestration.contract import BOOLEAN, DATE, INT, NUMERIC, ROLES, TEXT, TIMESTAMP, Column, Reference, Table
+from orchestration.contract import (
+    BOOLEAN,
+    DATE,
+    DECIMAL,
+    INT,
+    JSON,
+    NUMERIC,
+    ROLES,
+    TEXT,
+    TIMESTAMP,
+    Column,
+    Reference,
+    Table,
+)
 
 STRIPE_SUBSCRIPTION_STATUSES = (
     "incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled", "unpaid", "paused",
@@ -74,20 +87,20 @@ def _stripe() -> Connector:
         Table("customer", "id", "one row per customer", schema=s, account_fk=False,
               account_key_var="stripe_account_key", deleted_flags=("is_deleted",), columns=(
                   Column("id", TEXT), _opt("name", TEXT), _opt("description", TEXT), _opt("email", TEXT),
-                  _opt("metadata", TEXT, description="Custom metadata, a JSON object as text."),
+                  _opt("metadata", JSON, description="Custom metadata, a JSON object."),
                   Column("created", TIMESTAMP), _opt("is_deleted", BOOLEAN), _opt("livemode", BOOLEAN), SYNCED,
               )),
         Table("product", "id", "one row per product", schema=s, account_fk=False, deleted_flags=("is_deleted",),
               columns=(
                   Column("id", TEXT), Column("name", TEXT),
                   _opt("unit_label", TEXT, description="What a unit is (e.g. seat): set for products sold per unit."),
-                  _opt("metadata", TEXT), _opt("active", BOOLEAN), _opt("is_deleted", BOOLEAN), SYNCED,
+                  _opt("metadata", JSON), _opt("active", BOOLEAN), _opt("is_deleted", BOOLEAN), SYNCED,
               )),
         Table("price", "id", "one row per price", schema=s, account_fk=False, has_currency=True,
               deleted_flags=("is_deleted",), references=(Reference("product_id", "product", "id"),), columns=(
                   Column("id", TEXT), Column("product_id", TEXT), Column("currency", TEXT),
                   _opt("unit_amount", INT, min_value=0, description="Price of one unit in cents."),
-                  _opt("unit_amount_decimal", NUMERIC, may_be_absent=True, min_value=0,
+                  _opt("unit_amount_decimal", DECIMAL, may_be_absent=True, min_value=0,
                        description="The same in cents with up to 12 decimals (fractions of a cent)."),
                   _opt("billing_scheme", TEXT),
                   Column("recurring_interval", TEXT, accepted_values=STRIPE_INTERVALS),
@@ -103,14 +116,14 @@ def _stripe() -> Connector:
                   _opt("current_period_start", TIMESTAMP), _opt("current_period_end", TIMESTAMP),
                   _opt("cancel_at", TIMESTAMP), _opt("canceled_at", TIMESTAMP), _opt("ended_at", TIMESTAMP),
                   _opt("trial_start", TIMESTAMP), _opt("trial_end", TIMESTAMP),
-                  _opt("quantity", INT, min_value=0), _opt("metadata", TEXT), _opt("livemode", BOOLEAN), SYNCED,
+                  _opt("quantity", INT, min_value=0), _opt("metadata", JSON), _opt("livemode", BOOLEAN), SYNCED,
               )),
         Table("subscription_item", "id", "one row per item of a subscription", schema=s, account_fk=False,
               references=(Reference("subscription_id", "subscription_history", "id"),
                           Reference("plan_id", "price", "id")), columns=(
                   Column("id", TEXT), Column("subscription_id", TEXT),
                   Column("plan_id", TEXT, description="The price (or legacy plan) of the item."),
-                  _opt("quantity", INT, min_value=0), _opt("created", TIMESTAMP), _opt("metadata", TEXT), SYNCED,
+                  _opt("quantity", INT, min_value=0), _opt("created", TIMESTAMP), _opt("metadata", JSON), SYNCED,
               )),
         Table("invoice", "id", "one row per invoice", schema=s, account_fk=False, has_currency=True,
               deleted_flags=("is_deleted",), references=(customer, Reference(
@@ -225,8 +238,8 @@ def _amplitude() -> Connector:
         Table("event", "uuid", "one row per event", schema=s, account_fk=False,
               account_key_var="amplitude_account_key", row_rules=(_in_future("event_time"),), columns=(
                   Column("uuid", TEXT), _opt("id", INT), Column("event_type", TEXT), Column("event_time", TIMESTAMP),
-                  _opt("user_id", TEXT), _opt("device_id", TEXT), _opt("event_properties", TEXT),
-                  _opt("user_properties", TEXT), _opt("groups", TEXT), _opt("user_creation_time", TIMESTAMP),
+                  _opt("user_id", TEXT), _opt("device_id", TEXT), _opt("event_properties", JSON),
+                  _opt("user_properties", JSON), _opt("groups", JSON), _opt("user_creation_time", TIMESTAMP),
                   _opt("server_upload_time", TIMESTAMP), SYNCED,
               )),
     ))
@@ -240,7 +253,7 @@ def _zendesk() -> Connector:
         Table("organization", "id", "one row per organization (a customer account)", schema=s, account_fk=False,
               account_key_var="zendesk_account_key", deleted_flags=("_fivetran_deleted",), columns=(
                   Column("id", INT), Column("name", TEXT), _opt("external_id", TEXT),
-                  _opt("organization_fields", TEXT), _opt("created_at", TIMESTAMP), DELETED, SYNCED,
+                  _opt("organization_fields", JSON), _opt("created_at", TIMESTAMP), DELETED, SYNCED,
               )),
         Table("user", "id", "one row per user (requesters and agents)", schema=s, account_fk=False, columns=(
             Column("id", INT), _opt("name", TEXT), Column("role", TEXT, accepted_values=ZENDESK_USER_ROLES),

@@ -13,11 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Logical types of the contract; `SQL_TYPES` maps them to the DuckDB types the loader casts to.
+# Two types serve connector tables only: JSON, text that must parse as JSON (Stripe metadata,
+# Amplitude properties), and DECIMAL, a number with up to 12 decimals (Stripe's fractional cents).
 TEXT, INT, NUMERIC, BOOLEAN, DATE, TIMESTAMP = "text", "int", "numeric", "boolean", "date", "timestamp"
+JSON, DECIMAL = "json", "decimal"
 SQL_TYPES = {
     TEXT: "varchar",
+    JSON: "varchar",
     INT: "bigint",
     NUMERIC: "decimal(18, 2)",
+    DECIMAL: "decimal(38, 12)",
     BOOLEAN: "boolean",
     DATE: "date",
     TIMESTAMP: "timestamp",

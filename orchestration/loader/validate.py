@@ -55,8 +55,11 @@ from orchestration import rules
 from orchestration.contract import (
     BOOLEAN,
     DATE,
+    DECIMAL,
     INT,
+    JSON,
     NUMERIC,
+    RAW_SCHEMA,
     SQL_TYPES,
     TABLES_BY_NAME,
     TEXT,
@@ -123,16 +126,22 @@ def _normalise_sql(table: Table, col: Column) -> str:
     return text
 
 
-def _cast_sql(col: Column, text: str) -> str:
+def _cast_sql(col: Column, text: str, connector: bool = False) -> str:
     if col.type == TEXT:
         return text
+    if col.type == JSON:
+        return f"case when json_valid({text}) then {text} end"
+    if col.type == TIMESTAMP and connector:
+        # A connector's timestamp may come as Unix seconds (Stripe's API, some syncs): read both.
+        return (f"coalesce(try_cast(try_cast({text} as timestamptz) as timestamp), case when "
+                f"regexp_full_match({text}, '[0-9]{{9,11}}') then make_timestamp(cast({text} as bigint) * 1000000) end)")
     if col.type == INT:
         # try_cast to bigint rounds '3.5' to 4; an int column accepts only whole numbers ('3.0' is 3).
         return f"case when try_cast({text} as double) % 1 = 0 then try_cast({text} as bigint) end"
     if col.type == TIMESTAMP:
         # Through timestamptz so an offset is honoured; the session is UTC, so naive values are UTC.
         return f"try_cast(try_cast({text} as timestamptz) as timestamp)"
-    if col.type in (NUMERIC, BOOLEAN, DATE):
+    if col.type in (NUMERIC, DECIMAL, BOOLEAN, DATE):
         return f"try_cast({text} as {SQL_TYPES[col.type]})"
     raise ValueError(f"no cast for contract type {col.type!r}")
 
@@ -241,8 +250,9 @@ def _check(
     normalised = separator.join(
         f"{_normalise_sql(table, c)} as {ident('_text_' + c.name)}" for c in table.columns
     )
+    connector = table.schema != RAW_SCHEMA
     typed = separator.join(
-        f"{_cast_sql(c, ident('_text_' + c.name))} as {ident(c.name)}" for c in table.columns
+        f"{_cast_sql(c, ident('_text_' + c.name), connector)} as {ident(c.name)}" for c in table.columns
     )
     columns = ", ".join(ident(c) for c in table.column_names)
     keys = ", ".join(ident(key) for key in table.key_columns)

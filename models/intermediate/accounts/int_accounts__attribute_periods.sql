@@ -10,7 +10,7 @@ with
 
 accounts as (
 
-    select * from {{ ref('stg_raw__accounts') }}
+    select * from {{ ref('stg_accounts') }}
 
 ),
 

@@ -10,13 +10,13 @@ with
 
 accounts as (
 
-    select * from {{ ref('stg_raw__accounts') }}
+    select * from {{ ref('stg_accounts') }}
 
 ),
 
 subscriptions as (
 
-    select * from {{ ref('stg_raw__subscriptions') }}
+    select * from {{ ref('stg_subscriptions') }}
 
 ),
 
