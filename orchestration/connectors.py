@@ -74,6 +74,9 @@ class Connector:
     # For a usage connector: (table, timestamp column) of the product events, whose latest accepted
     # value gives the default as-of day, as `usage_events.occurred_at` does for the contract.
     events_at: tuple[str, str] | None = None
+    # For a billing connector: (table, column) whose earliest value is the first subscription start,
+    # where the revenue history begins, as `subscriptions.started_on` is for the contract.
+    history_start: tuple[str, str] | None = None
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
@@ -83,7 +86,8 @@ def _stripe() -> Connector:
     s = "stripe"
     customer = Reference("customer_id", "customer", "id")
     return Connector(s, domains={"billing": ("customer", "subscription_history", "subscription_item", "price",
-                                             "product", "invoice")}, tables=(
+                                             "product", "invoice")},
+                     history_start=("subscription_history", "start_date"), tables=(
         Table("customer", "id", "one row per customer", schema=s, account_fk=False,
               account_key_var="stripe_account_key", deleted_flags=("is_deleted",), columns=(
                   Column("id", TEXT), _opt("name", TEXT), _opt("description", TEXT), _opt("email", TEXT),

@@ -66,11 +66,20 @@ class Sources:
     @property
     def events_at(self) -> tuple[Table, str]:
         """The product events' table and timestamp column (the default as-of day comes from them)."""
-        source = self.by_domain["usage"]
+        return self._column("usage", "usage_events", "occurred_at", "events_at")
+
+    @property
+    def history_start(self) -> tuple[Table, str]:
+        """The subscriptions' table and start column (the revenue history begins at their earliest)."""
+        return self._column("billing", "subscriptions", "started_on", "history_start")
+
+    def _column(self, domain: str, table: str, column: str, attribute: str) -> tuple[Table, str]:
+        source = self.by_domain[domain]
         if source == CONTRACT:
-            return TABLES_BY_NAME["usage_events"], "occurred_at"
-        table, column = CONNECTORS_BY_NAME[source].events_at or ("", "")
-        return CONNECTORS_BY_NAME[source].table(table), column
+            return TABLES_BY_NAME[table], column
+        connector = CONNECTORS_BY_NAME[source]
+        name, column = getattr(connector, attribute)
+        return connector.table(name), column
 
 
 def parse(by_domain: dict[str, str]) -> Sources:
