@@ -76,13 +76,11 @@ changes as (
     left join owners as new_owners
         on property_values.field = 'csm_owner' and property_values.new_value = new_owners.owner_id
     left join companies as old_parents
-        on
-            property_values.field = 'parent_account_id'
-            and property_values.old_value = cast(old_parents.company_id as {{ dbt.type_string() }})
+        on property_values.field = 'parent_account_id'
+        and property_values.old_value = cast(old_parents.company_id as {{ dbt.type_string() }})
     left join companies as new_parents
-        on
-            property_values.field = 'parent_account_id'
-            and property_values.new_value = cast(new_parents.company_id as {{ dbt.type_string() }})
+        on property_values.field = 'parent_account_id'
+        and property_values.new_value = cast(new_parents.company_id as {{ dbt.type_string() }})
     where property_values.field is not null and property_values.set_at > companies.created_at
 
 ),

@@ -69,8 +69,10 @@ readable as (
             else changes.new_value
         end as new_value
     from changes
-    left join crm_users as old_csms on changes.field = 'csm_owner' and changes.old_value = old_csms.crm_user_id
-    left join crm_users as new_csms on changes.field = 'csm_owner' and changes.new_value = new_csms.crm_user_id
+    left join crm_users as old_csms
+        on changes.field = 'csm_owner' and changes.old_value = old_csms.crm_user_id
+    left join crm_users as new_csms
+        on changes.field = 'csm_owner' and changes.new_value = new_csms.crm_user_id
     left join crm_accounts as old_parents
         on changes.field = 'parent_account_id' and changes.old_value = old_parents.crm_account_id
     left join crm_accounts as new_parents

@@ -107,7 +107,7 @@ ranked_items as (
     select
         *,
         row_number() over (
-            partition by stripe_subscription_id, version_started_at order by monthly_cents desc, plan
+            partition by stripe_subscription_id, version_started_at order by monthly_cents desc, plan asc
         ) as item_rank
     from version_items
 
@@ -149,9 +149,8 @@ serving_versions as (
         versions.stripe_status = 'trialing' as is_trial
     from versions
     inner join version_totals
-        on
-            versions.stripe_subscription_id = version_totals.stripe_subscription_id
-            and versions.version_started_at = version_totals.version_started_at
+        on versions.stripe_subscription_id = version_totals.stripe_subscription_id
+        and versions.version_started_at = version_totals.version_started_at
     where versions.stripe_status in ('trialing', 'active', 'past_due', 'unpaid')
 
 ),
@@ -225,7 +224,7 @@ period_rows as (
         last_versions.stripe_status,
         last_versions.start_date,
         last_versions.current_period_end,
-        last_versions.renewal_date_text,
+        cast(last_versions.renewal_date_text as date) as renewal_date,
         last_versions.plan,
         last_versions.currency,
         last_versions.mrr,
@@ -241,9 +240,8 @@ period_rows as (
         ) as service_stopped_at
     from periods
     inner join numbered_versions as last_versions
-        on
-            periods.stripe_subscription_id = last_versions.stripe_subscription_id
-            and periods.last_version_started_at = last_versions.version_started_at
+        on periods.stripe_subscription_id = last_versions.stripe_subscription_id
+        and periods.last_version_started_at = last_versions.version_started_at
     inner join subscription_ends
         on periods.stripe_subscription_id = subscription_ends.stripe_subscription_id
 
@@ -277,20 +275,22 @@ final as (
         cast(period_rows.seats as {{ dbt.type_int() }}) as seats,
 
         -- dates: the last day of service is the day before the service stopped
-        cast(case
-            when period_rows.period_number = 1 then period_rows.start_date
-            else period_rows.period_started_at
-        end as date) as started_on,
+        case
+            when period_rows.period_number = 1 then cast(period_rows.start_date as date)
+            else cast(period_rows.period_started_at as date)
+        end as started_on,
         {{ add_days('cast(period_rows.service_stopped_at as date)', -1) }} as ended_on,
         -- a trial has no renewal; a yearly price renews at the end of its billing period
-        case when not period_rows.is_trial then coalesce(
-            cast(period_rows.renewal_date_text as date),
-            case when period_rows.is_billed_yearly then cast(period_rows.current_period_end as date) end
-        ) end as renews_on,
+        case
+            when period_rows.is_trial then null
+            when period_rows.renewal_date is not null then period_rows.renewal_date
+            when period_rows.is_billed_yearly then cast(period_rows.current_period_end as date)
+        end as renews_on,
 
         -- timestamps
-        cast(coalesce(period_rows.synced_at, period_rows.last_version_started_at) as {{ dbt.type_timestamp() }})
-            as updated_at
+        cast(
+            coalesce(period_rows.synced_at, period_rows.last_version_started_at) as {{ dbt.type_timestamp() }}
+        ) as updated_at
     from period_rows
     inner join customers on period_rows.customer_id = customers.customer_id
 

@@ -35,16 +35,27 @@ agents as (
 
 ),
 
+-- comments the requester sees (an internal note is no response), not deleted
+public_comments as (
+
+    select
+        ticket_id,
+        user_id,
+        created as commented_at
+    from {{ source('zendesk', 'ticket_comment') }}
+    where coalesce({{ adapter.quote('public') }}, true) and not coalesce(_fivetran_deleted, false)
+
+),
+
 -- the first public comment an agent wrote on each ticket: its first response
 first_responses as (
 
     select
-        comments.ticket_id,
-        min(comments.created) as first_response_at
-    from {{ source('zendesk', 'ticket_comment') }} as comments
-    inner join agents on comments.user_id = agents.user_id
-    where coalesce(comments.public, true) and not coalesce(comments._fivetran_deleted, false)
-    group by comments.ticket_id
+        public_comments.ticket_id,
+        min(public_comments.commented_at) as first_response_at
+    from public_comments
+    inner join agents on public_comments.user_id = agents.user_id
+    group by public_comments.ticket_id
 
 ),
 
