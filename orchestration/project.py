@@ -29,6 +29,7 @@ PUBLIC_TABLES: tuple[str, ...] = (
     "segment_summary_monthly",
     "health_band_outcomes",
     "user_segments",
+    "segment_quality_monthly",
 )
 # Warehouse schema the marts (public tables) are built in (see macros/generate_schema_name.sql).
 MARTS_SCHEMA = "marts"

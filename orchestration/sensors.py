@@ -24,10 +24,12 @@ from dagster import (
     sensor,
 )
 
-from orchestration import runlog, settings, warehouse
+from orchestration import run_lock, runlog, settings, warehouse
 from orchestration.jobs import refresh_job
 
 SETTLE_SECONDS = 30
+# How long the failure record waits for a refresh that holds the lock: within a sensor tick's 60 s.
+RECORD_WAIT_SECONDS = 40
 
 
 def landing_listing(landing: Path, now: float | None = None) -> dict[str, str]:
@@ -81,8 +83,11 @@ def landing_files_sensor(context: SensorEvaluationContext) -> SensorResult | Ski
 )
 def record_failed_runs(context: RunFailureSensorContext) -> None:
     entry = runlog.collect(context.instance, context.dagster_run.run_id, runlog.FAILED)
-    con = warehouse.connect_duckdb()
-    try:
-        runlog.write(con, entry)
-    finally:
-        con.close()
+    # Under the refresh lock: the next run may already be writing the warehouse. When that run holds
+    # it longer, the tick fails saying which run holds it (the run stays failed in Dagster).
+    with run_lock.hold(entry.run_id, "the failed-run record", wait_seconds=RECORD_WAIT_SECONDS):
+        con = warehouse.connect_duckdb()
+        try:
+            runlog.write(con, entry)
+        finally:
+            con.close()

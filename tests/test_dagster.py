@@ -33,7 +33,14 @@ from orchestration.definitions import defs
 from orchestration.project import MARTS_SCHEMA, PUBLIC_TABLES, dbt_project
 from orchestration.sensors import SETTLE_SECONDS, landing_listing
 from orchestration.settings import PROJECT_DIR
-from tests.ops_pipeline import QUIET, copy_base, latest_complete_day, published_base, refresh
+from tests.ops_pipeline import (
+    QUIET,
+    copy_base,
+    latest_complete_day,
+    lock_held_elsewhere,
+    published_base,
+    refresh,
+)
 
 
 def _manifest_models() -> set[str]:
@@ -116,6 +123,31 @@ def test_a_request_that_cannot_be_met_fails_with_its_reason(tmp_path: Path) -> N
     assert not result.success
     message = runlog.collect(instance, result.run_id, runlog.FAILED).message
     assert f"as-of day {after_the_data} is after" in message
+
+
+def test_a_run_dagster_launches_waits_for_the_refresh_lock(tmp_path: Path) -> None:
+    root = copy_base(tmp_path / "data")
+    # A day after the data: the run fails fast, once it has the lock.
+    config = {"as_of_date": (latest_complete_day() + timedelta(days=5)).isoformat()}
+    with lock_held_elsewhere(root, seconds=5) as holder:
+        started = time.monotonic()
+        result, instance = refresh(root, run_config={**QUIET, "ops": {"dbt_models": {"config": config}}})
+        waited = time.monotonic() - started
+        assert holder.poll() is not None, "the run started while another process held the lock"
+    assert waited >= 3
+    messages = [record.user_message for record in instance.all_logs(result.run_id)]
+    assert any("waiting for another refresh (run holder-r" in m for m in messages)
+    assert not result.success  # and then it ran: its as-of day is after the data
+
+
+def test_the_instance_queues_runs_one_at_a_time(tmp_path: Path) -> None:
+    from dagster import DagsterInstance
+
+    from orchestration.cli import DAGSTER_YAML
+
+    (tmp_path / "dagster.yaml").write_text(DAGSTER_YAML)
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
 
 
 def test_schedule_refreshes_the_default_range() -> None:

@@ -27,6 +27,7 @@ LOWER = (
     "orchestration.actions",
     "orchestration.project",
     "orchestration.loader",
+    "orchestration.quality",
 )
 UPPER = (
     "orchestration.assets",

@@ -20,6 +20,7 @@ from pydantic import Field
 
 from orchestration import as_of, settings
 from orchestration.project import dbt_project, prepare_manifest
+from orchestration.resources import RefreshLock
 
 
 class DbtBuildConfig(Config):
@@ -58,7 +59,12 @@ def decide_range(config: DbtBuildConfig) -> as_of.AsOfRange:
     dagster_dbt_translator=LayerTranslator(),
     name="dbt_models",
 )
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig) -> Iterator[Any]:
+def dbt_models(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    refresh_lock: RefreshLock,  # held for the whole run by asking for it (the one run writing the warehouse)
+    config: DbtBuildConfig,
+) -> Iterator[Any]:
     chosen = decide_range(config)
     args = ["build", "--vars", json.dumps(chosen.dbt_vars())]
     if config.full_refresh:

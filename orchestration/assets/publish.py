@@ -34,6 +34,7 @@ from dagster import (
 )
 from orchestration import runlog, settings, warehouse
 from orchestration.project import MARTS_SCHEMA
+from orchestration.resources import REFRESH_LOCK
 
 PUBLISHING = "publishing"  # run-log status between the warehouse record and the rename
 FAILED_CHECK = "FAILED"  # status of a check execution whose evaluation failed, in the instance's records
@@ -161,6 +162,7 @@ def build_publish_asset(
             "run log, replaced in one atomic rename after every blocking check passed."
         ),
         metadata={"path": MetadataValue.path(str(settings.serving_path()))},
+        required_resource_keys={REFRESH_LOCK},
     )
     def serving_database(context: AssetExecutionContext) -> MaterializeResult:
         failures = blocking_failures(context.instance, blocking_checks)
