@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from orchestration import contract
+from orchestration.connectors import parse_names
 from demo_data import bad_rows as bad
 from demo_data import output, shapes
 from demo_data.accounts import Accounts, build_accounts
@@ -74,7 +75,7 @@ def generate(
     (`shapes`), derived from the same rows; the counts then name those tables `<connector>.<table>`.
     """
     _validate(accounts, days, end, fmt)
-    shape = shapes.parse(shape)
+    shape = parse_names(shape)
     if shape and bad_rows:
         raise ValueError("bad rows are contract-shaped: generate them without a connector shape")
     replaced = shapes.replaced_tables(shape)

@@ -16,6 +16,7 @@ through its `references`. This module imports only the contract.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from orchestration.contract import (
@@ -298,3 +299,27 @@ def _zendesk() -> Connector:
 
 CONNECTORS: tuple[Connector, ...] = (_stripe(), _salesforce(), _hubspot(), _segment(), _amplitude(), _zendesk())
 CONNECTORS_BY_NAME: dict[str, Connector] = {c.name: c for c in CONNECTORS}
+
+
+def parse_names(names: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Connector names (comma-separated text or a sequence), checked: known, at most one per domain.
+    Raises ValueError saying which name is unknown or which two connectors serve the same domain."""
+    if isinstance(names, str):
+        names = names.split(",")
+    chosen = tuple(dict.fromkeys(n.strip().lower() for n in names or () if n.strip()))
+    unknown = [n for n in chosen if n not in CONNECTORS_BY_NAME]
+    if unknown:
+        raise ValueError(f"unknown connector(s) {', '.join(unknown)}: use {', '.join(CONNECTORS_BY_NAME)}")
+    domains_served(chosen)
+    return chosen
+
+
+def domains_served(names: Iterable[str]) -> dict[str, str]:
+    """The domains the named connectors serve, each with its connector (ValueError if two share one)."""
+    served: dict[str, str] = {}
+    for name in names:
+        for domain in CONNECTORS_BY_NAME[name].domains:
+            if domain in served:
+                raise ValueError(f"{served[domain]} and {name} both provide the {domain} domain: choose one")
+            served[domain] = name
+    return served

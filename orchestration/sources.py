@@ -92,6 +92,11 @@ def parse(by_domain: dict[str, str]) -> Sources:
     return Sources(chosen)
 
 
+def environment_var(domain: str) -> str:
+    """The environment variable that sets a domain's source var (dbt_project.yml reads it)."""
+    return f"CS_{domain.upper()}_SOURCE"
+
+
 def chosen() -> Sources:
     """The sources the dbt vars choose (dbt_project.yml, where CS_<DOMAIN>_SOURCE may set them)."""
     return parse({domain: rules.var(f"{domain}_source") for domain in DOMAIN_TABLES})

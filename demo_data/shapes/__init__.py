@@ -19,37 +19,13 @@ import pyarrow as pa
 from demo_data import output
 from demo_data.shapes import amplitude, hubspot, salesforce, segment, stripe, zendesk
 from demo_data.shapes.common import rows_of, schema
-from orchestration.connectors import CONNECTORS_BY_NAME
+from orchestration.connectors import domains_served
 from orchestration.contract import DOMAIN_TABLES
-
-SHAPES = ("stripe", "salesforce", "hubspot", "segment", "amplitude", "zendesk")
-
-
-def parse(names: tuple[str, ...] | list[str] | str | None) -> tuple[str, ...]:
-    """The connectors named (comma-separated text or a sequence), checked: known, one per domain."""
-    if isinstance(names, str):
-        names = [n for n in names.split(",")]
-    chosen = tuple(dict.fromkeys(n.strip().lower() for n in names or () if n.strip()))
-    unknown = [n for n in chosen if n not in SHAPES]
-    if unknown:
-        raise ValueError(f"unknown connector shape(s) {', '.join(unknown)}: use {', '.join(SHAPES)}")
-    domains: dict[str, str] = {}
-    for name in chosen:
-        for domain in CONNECTORS_BY_NAME[name].domains:
-            if domain in domains:
-                raise ValueError(f"{domains[domain]} and {name} both provide the {domain} domain: choose one")
-            domains[domain] = name
-    return chosen
-
-
-def domains(shape: tuple[str, ...]) -> dict[str, str]:
-    """The domains the shape's connectors provide, each with its connector."""
-    return {domain: name for name in shape for domain in CONNECTORS_BY_NAME[name].domains}
 
 
 def replaced_tables(shape: tuple[str, ...]) -> set[str]:
     """The contract tables the shape's connectors stand for (not written in the contract's shape)."""
-    return {table for domain in domains(shape) for table in DOMAIN_TABLES[domain]}
+    return {table for domain in domains_served(shape) for table in DOMAIN_TABLES[domain]}
 
 
 def write(
