@@ -67,7 +67,7 @@ def choose_demo_shape() -> tuple[str, ...]:
         raise UserError(f"CS_DEMO_SHAPE: {error}") from None
     for domain, name in connectors.domains_served(shape).items():
         var = sources.environment_var(domain)
-        if os.environ.get(var, name).strip().lower() != name:
+        if (os.environ.get(var) or name).strip().lower() != name:
             raise UserError(f"CS_DEMO_SHAPE reads the {domain} domain from {name} but {var} is "
                             f"{os.environ[var]!r}: unset one of them")
         os.environ[var] = name
