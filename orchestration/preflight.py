@@ -76,8 +76,8 @@ def choose_demo_shape() -> tuple[str, ...]:
     missing = [name for name in shape if not (landing / name).is_dir()]
     if shape and missing and _has_landing_files(landing):
         raise UserError(
-            f"CS_DEMO_SHAPE names {', '.join(missing)} but {landing} holds no such sub-folder (data of another "
-            "shape): empty the landing folder to generate the demo in this shape"
+            f"CS_DEMO_SHAPE names {', '.join(missing)} but {landing} holds no such sub-folder (data of "
+            "another shape): empty the landing folder to generate the demo in this shape"
         )
     return shape
 
@@ -91,7 +91,8 @@ def generate_demo_data(console: RunConsole, shape: tuple[str, ...] = ()) -> None
     console.say(f"==> generating the demo dataset into {landing} (2,000 accounts x 400 days{shaped}; "
                 f"ground truth in {truth})")
     command = [sys.executable, "-m", "demo_data", "--out", str(landing), "--truth", str(truth)]
-    done = subprocess.run(command + (["--shape", ",".join(shape)] if shape else []), capture_output=True, text=True)
+    command += ["--shape", ",".join(shape)] if shape else []
+    done = subprocess.run(command, capture_output=True, text=True)
     console.log_only(done.stdout + done.stderr)
     if done.returncode != 0:
         raise UserError(f"the demo generator failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")

@@ -38,9 +38,10 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 @contextmanager
 def sources_for(shape: str) -> Iterator[None]:
     """For the block, the source vars (CS_<DOMAIN>_SOURCE) of a book generated in `shape` (connector
-    names, comma-separated; empty: the contract's shape): each domain from its connector, else the contract."""
+    names, comma-separated; empty: the contract's shape): each domain from its connector, else contract."""
     served = domains_served(shape.split(",") if shape else ())
-    values = {sources.environment_var(domain): served.get(domain, sources.CONTRACT) for domain in DOMAIN_TABLES}
+    values = {sources.environment_var(domain): served.get(domain, sources.CONTRACT)
+              for domain in DOMAIN_TABLES}
     rules.dbt_vars.cache_clear()  # the vars render from the environment
     try:
         with environment(values):

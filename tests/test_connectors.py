@@ -74,7 +74,8 @@ def test_connector_shapes_publish_the_same_public_tables(
 ) -> None:
     connector_warehouse = build(shape, tmp_path)
     with duckdb.connect(str(connector_warehouse), read_only=True) as con:
-        schemas = {name for (name,) in con.execute("select schema_name from information_schema.schemata").fetchall()}
+        schemas = {name for (name,) in con.execute(
+            "select schema_name from information_schema.schemata").fetchall()}
         raw = {name for (name,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
     # the connectors' tables were read, not contract tables of the domains they serve

@@ -172,7 +172,7 @@ def test_connector_shapes_on_postgres_hold_the_same_rows(
 
 
 def assert_same_rows(duckdb_warehouse: Path, postgres_server: PostgresServer, database: str) -> None:
-    """Every public table built on DuckDB (contract shape) holds the same rows in the PostgreSQL `database`."""
+    """Every public table built on DuckDB (contract shape) holds the same rows in PostgreSQL `database`."""
     tables = built_public_tables(duckdb_warehouse)
     assert "account_features_daily" in tables
     differences = []
