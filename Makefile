@@ -78,7 +78,8 @@ dev: $(STAMP)
 	@$(PY) -m orchestration.cli dev
 
 generate: $(STAMP)
-	@landing=$${CS_LANDING_DIR:-data/landing}; $(PY) -m demo_data --out $$landing --truth $$(dirname $$landing)/demo_truth
+	@landing=$${CS_LANDING_DIR:-data/landing}; $(PY) -m demo_data --out $$landing --truth $$(dirname $$landing)/demo_truth \
+		$(if $(CS_DEMO_SHAPE),--shape $(CS_DEMO_SHAPE))
 
 load: $(STAMP)
 	@$(PY) -m orchestration.loader

@@ -1,4 +1,5 @@
-"""CLI: `python -m demo_data --accounts 2000 --days 400 --seed 7 --out data/landing [--truth data/demo_truth]`."""
+"""CLI: `python -m demo_data --accounts 2000 --days 400 --seed 7 --out data/landing [--truth data/demo_truth]
+[--shape stripe,salesforce,segment,zendesk]`."""
 
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         "--drop-name", help="write <table>/<DROP_NAME>.<ext> (a new drop) instead of <table>.<ext>"
     )
     parser.add_argument(
+        "--shape",
+        default="",
+        help="write these connectors' domains in their own shapes (landing sub-folders), comma-separated: "
+        "stripe, salesforce, hubspot, segment, amplitude, zendesk (default: the contract's shape)",
+    )
+    parser.add_argument(
         "--truth",
         type=Path,
         help="also write the ground truth for benchmarks (latent churn propensity) into this folder, "
@@ -53,11 +60,12 @@ def main(argv: list[str] | None = None) -> int:
             bad_rows=args.bad_rows,
             drop_name=args.drop_name,
             truth=args.truth,
+            shape=args.shape,
         )
     except ValueError as error:
         parser.error(str(error))
     for table, rows in counts.items():
-        print(f"{table:<22} {rows:>12,}")
+        print(f"{table:<32} {rows:>12,}")
     print(f"wrote {sum(counts.values()):,} rows to {args.out} in {time.perf_counter() - started:.1f}s")
     return 0
 

@@ -10,15 +10,17 @@ days so memory stays bounded.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
 from orchestration import contract
+from orchestration.connectors import parse_names
 from demo_data import bad_rows as bad
-from demo_data import output
+from demo_data import output, shapes
 from demo_data.accounts import Accounts, build_accounts
 from demo_data.families import Families, build_families
 from demo_data.field_history import FieldHistory, build_field_history
@@ -61,15 +63,22 @@ def generate(
     bad_rows: bool = False,
     drop_name: str | None = None,
     truth: Path | None = None,
+    shape: tuple[str, ...] | str = (),
 ) -> dict[str, int]:
     """Write the raw tables for `accounts` accounts over `days` days ending on `end`; rows per table.
 
     `end` is the last day with usage and must not be after today (the loader rejects events in
     the future). With `bad_rows`, the rows of `bad_rows.expected_bad_rows()` are added. With
     `truth`, the ground truth for benchmarks is written into that folder (`truth.py`); keep it
-    out of the landing folder.
+    out of the landing folder. With `shape` (connector names, e.g. `("stripe", "zendesk")` or
+    "stripe,zendesk"), the domains those connectors provide are written in their shapes instead
+    (`shapes`), derived from the same rows; the counts then name those tables `<connector>.<table>`.
     """
     _validate(accounts, days, end, fmt)
+    shape = parse_names(shape)
+    if shape and bad_rows:
+        raise ValueError("bad rows are contract-shaped: generate them without a connector shape")
+    replaced = shapes.replaced_tables(shape)
     calendar, streams = Calendar(end=end, days=days), Streams(seed)
     accs = build_accounts(streams, calendar, accounts)
     history = simulate(streams, calendar, accs)
@@ -94,23 +103,36 @@ def generate(
         ),
     }
     counts: dict[str, int] = {}
+    contract_tables = {}
     for name, columns in tables.items():
         table = _with_bad_rows(
             name, output.contract_table(name, columns, _text_columns(name, bad_rows)), calendar, bad_rows
         )
+        contract_tables[name] = table
+        if name in replaced:
+            continue
         with _writer(out, name, fmt, drop_name, bad_rows) as writer:
             writer.write(table)
         counts[name] = writer.rows
 
-    with _writer(out, "usage_events", fmt, drop_name, bad_rows) as writer:
+    def events() -> Iterator[pa.Table]:
         for batch in usage_batches(streams, calendar, accs, history, users, account_ids, user_ids):
-            writer.write(output.contract_table("usage_events", batch))
-        if bad_rows:
-            writer.write(_bad_table("usage_events", calendar))
-    counts["usage_events"] = writer.rows
+            yield output.contract_table("usage_events", batch)
+
+    if "usage_events" not in replaced:
+        with _writer(out, "usage_events", fmt, drop_name, bad_rows) as writer:
+            for batch in events():
+                writer.write(batch)
+            if bad_rows:
+                writer.write(_bad_table("usage_events", calendar))
+        counts["usage_events"] = writer.rows
+    synced_at = datetime.combine(end, time(23, 59, 59))
+    counts |= shapes.write(out, shape, contract_tables, events, fmt, drop_name, synced_at)
     if truth is not None:
         write_truth(truth, calendar, accs, history)
-    return {t.name: counts[t.name] for t in contract.TABLES}
+    return {t.name: counts[t.name] for t in contract.TABLES if t.name in counts} | {
+        label: n for label, n in counts.items() if "." in label
+    }
 
 
 def _validate(accounts: int, days: int, end: date, fmt: str) -> None:

@@ -16,8 +16,9 @@ to the day after the last day built when it would leave a hole in the daily tabl
 
 No dbt macro looks at the warehouse to choose days: an analyst running dbt by hand passes the vars,
 e.g. `dbt build --vars "$(python -m orchestration.as_of)"` for the range a refresh would compute now.
-This module imports only the lower modules (settings, warehouse, contract; project when deciding
-for the warehouse).
+This module imports only the lower modules (settings, sources, warehouse, contract; project when
+deciding for the warehouse). The data's bounds come from the tables of the chosen sources
+(`orchestration.sources`): a connector's events and subscriptions when a domain reads one.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from orchestration import settings, warehouse
-from orchestration.contract import RAW_SCHEMA
+from orchestration import settings, sources, warehouse
+from orchestration.contract import Table
 
 
 class AsOfError(ValueError):
@@ -126,8 +127,7 @@ def decide(bounds: DataBounds, request: Request) -> AsOfRange:
     latest, first = bounds.latest_complete_day, bounds.history_start
     if latest is None or first is None:
         raise AsOfError(
-            f"{RAW_SCHEMA}.usage_events or {RAW_SCHEMA}.subscriptions is empty: there is no as-of day to "
-            "compute; load data first"
+            "the usage events or the subscriptions are empty: there is no as-of day to compute; load data first"
         )
     last_built = None if request.full_refresh else bounds.last_built_day
     if request.is_default:
@@ -176,14 +176,18 @@ def _exists(con: Any, schema: str, table: str) -> bool:
                              f"where table_schema = '{schema}' and table_name = '{table}'"))
 
 
+def _bound(con: Any, aggregate: str, table: Table, column: str) -> date | None:
+    """The earliest or latest day of a loaded table's column (None when the table is missing or empty)."""
+    if not _exists(con, table.schema, table.name):
+        return None
+    return _as_date(_scalar(con, f'select {aggregate}("{column}") from "{table.schema}"."{table.name}"'))
+
+
 def read_bounds(con: Any, daily_models: Sequence[tuple[str, str]]) -> DataBounds:
     """The data's bounds and the last day the daily models `(schema, name)` all hold."""
-    latest_event = None
-    if _exists(con, RAW_SCHEMA, "usage_events"):
-        latest_event = _as_date(_scalar(con, f"select max(occurred_at) from {RAW_SCHEMA}.usage_events"))
-    history_start = None
-    if _exists(con, RAW_SCHEMA, "subscriptions"):
-        history_start = _as_date(_scalar(con, f"select min(started_on) from {RAW_SCHEMA}.subscriptions"))
+    chosen = sources.chosen()
+    latest_event = _bound(con, "max", *chosen.events_at)
+    history_start = _bound(con, "min", *chosen.history_start)
     last_days = []
     for schema, name in daily_models:
         last_day = _scalar(con, f"select max(as_of_date) from {schema}.{name}") if _exists(con, schema, name) else None

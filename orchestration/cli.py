@@ -14,7 +14,8 @@ What a person can get wrong ends in one `error:` line that says what to do, neve
 landing file that cannot be loaded, input too broken or a failed blocking check, another refresh
 running. Exit status: 0 published, 1 nothing published, 2 a bad option, 3 another refresh holds
 the lock (orchestration/run_lock.py; `--wait` waits for it instead). Demo data is generated only
-into the default landing folder, or where `--demo` (`make demo`) asks for it.
+into the default landing folder, or where `--demo` (`make demo`) asks for it; CS_DEMO_SHAPE
+generates it in connectors' shapes and reads those domains from them (orchestration/preflight.py).
 
 `dev` serves the Dagster UI on 127.0.0.1 and stops it cleanly on Ctrl-C or SIGTERM. A shell that
 starts a job in the background without job control sets SIGINT to "ignore" for it; Python then
@@ -39,7 +40,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orchestration import run_lock, settings
-from orchestration.preflight import UserError, check_warehouse_free, generate_demo_data, needs_demo_data
+from orchestration.preflight import (
+    UserError,
+    check_warehouse_free,
+    choose_demo_shape,
+    generate_demo_data,
+    needs_demo_data,
+)
 
 if TYPE_CHECKING:  # imported lazily below: Dagster takes seconds to import
     from dagster import DagsterInstance
@@ -153,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        shape = choose_demo_shape()
         generate = needs_demo_data(args.demo)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -165,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             with run_lock.hold(run_id, "cli run", wait_seconds=math.inf if args.wait else 0, on_wait=say_who):
-                return refresh(args, run_id, step_config, generate, console)
+                return refresh(args, run_id, step_config, generate, shape, console)
         except run_lock.LockHeld as held:
             console.error(f"{held.holder.describe()} is running on {settings.data_dir()}: wait for it to "
                           "finish, or run again with --wait to start when it is done")
@@ -187,11 +195,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def refresh(args: argparse.Namespace, run_id: str, step_config: dict[str, object], generate: bool,
-            console: RunConsole) -> int:
-    """The run itself, under the lock: demo data if asked, parse, the refresh job, its summary."""
+            shape: tuple[str, ...], console: RunConsole) -> int:
+    """The run itself, under the lock: demo data (in `shape`) if asked, parse, the refresh job, its summary."""
     check_warehouse_free()
     if generate:
-        generate_demo_data(console)
+        generate_demo_data(console, shape)
     elif args.demo:
         console.say(f"==> {settings.landing_dir()} holds files: loading them (no demo data generated)")
     with console.capturing():

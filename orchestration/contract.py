@@ -13,11 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Logical types of the contract; `SQL_TYPES` maps them to the DuckDB types the loader casts to.
+# Two types serve connector tables only: JSON, text that must parse as JSON (Stripe metadata,
+# Amplitude properties), and DECIMAL, a number with up to 12 decimals (Stripe's fractional cents).
 TEXT, INT, NUMERIC, BOOLEAN, DATE, TIMESTAMP = "text", "int", "numeric", "boolean", "date", "timestamp"
+JSON, DECIMAL = "json", "decimal"
 SQL_TYPES = {
     TEXT: "varchar",
+    JSON: "varchar",
     INT: "bigint",
     NUMERIC: "decimal(18, 2)",
+    DECIMAL: "decimal(38, 12)",
     BOOLEAN: "boolean",
     DATE: "date",
     TIMESTAMP: "timestamp",
@@ -64,6 +69,20 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A column of a connector table naming a row of another table of the same connector (its
+    `column`): the row belongs to that row's account. A reference that names no accepted row is
+    rejected; one whose row matched no account is rejected with it (`unmatched_account`). With
+    `required`, a null reference means the row belongs to no account (rejected as unmatched); else a
+    null reference is allowed (e.g. a CRM task about a lead, which staging leaves out)."""
+
+    column: str
+    table: str
+    table_column: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     key: str
@@ -79,10 +98,37 @@ class Table:
     has_currency: bool = False
     # An optional table may be absent from the landing folder: it then loads empty.
     optional: bool = False
+    # The warehouse schema it lands in: `raw` for the contract, the connector's name for a
+    # connector-shaped table (`stripe.customer`, as the connector's own sync names it).
+    schema: str = RAW_SCHEMA
+    # Further key columns when one column is not unique (a history table's version, a tag).
+    extra_key: tuple[str, ...] = ()
+    # Connector tables: the rows of other tables of the connector that a row belongs to.
+    references: tuple[Reference, ...] = ()
+    # Connector tables: the dbt var naming the column that holds the account key (`column`, or
+    # `column.field` for a field of a JSON column), when this table is where accounts are matched.
+    account_key_var: str | None = None
+    # Connector tables: boolean columns marking a soft-deleted row (staging ignores such rows, so
+    # they are loaded but not matched to an account).
+    deleted_flags: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return (self.key, *self.extra_key)
+
+    @property
+    def label(self) -> str:
+        """How reports and `raw.rejects` name the table: `accounts`, or `stripe.customer`."""
+        return self.name if self.schema == RAW_SCHEMA else f"{self.schema}.{self.name}"
+
+    @property
+    def slug(self) -> str:
+        """A name unique across schemas, for the loader's working tables: `accounts`, `stripe__customer`."""
+        return self.name if self.schema == RAW_SCHEMA else f"{self.schema}__{self.name}"
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -287,3 +333,15 @@ TABLES: tuple[Table, ...] = (
 )
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+# Domains a connector-shaped source may provide instead of the contract (the dbt var
+# `<domain>_source` chooses; orchestration/connectors.py holds the connectors). The tables not
+# listed here (NPS answers: a survey CSV; CSM overrides: this product's own input) always come from
+# the contract.
+DOMAIN_TABLES: dict[str, tuple[str, ...]] = {
+    "accounts": ("accounts", "account_field_history"),
+    "billing": ("subscriptions", "invoices"),
+    "usage": ("users", "usage_events"),
+    "support": ("support_tickets",),
+    "success": ("touchpoints",),
+}

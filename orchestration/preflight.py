@@ -4,19 +4,24 @@
   under the data folder) when it holds no file, or anywhere with `--demo` (`make demo`). A folder
   the user named in CS_LANDING_DIR that is missing or empty is an error: a typo must never
   publish demo data over the real serving file.
+- The demo's shape: CS_DEMO_SHAPE names connectors (`stripe,salesforce,segment,zendesk`); the
+  demo is then generated in their shapes (landing sub-folders named after them) and the domains
+  they serve read from them (CS_<DOMAIN>_SOURCE set for the run). A landing folder already holding
+  data of another shape is an error rather than a half-empty load.
 - The warehouse: a DuckDB file another program has open (a SQL client, a BI tool) cannot be
   written; say which program, instead of failing half way.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration import settings
+from orchestration import connectors, rules, settings, sources
 
 if TYPE_CHECKING:
     from orchestration.console import RunConsole
@@ -52,14 +57,42 @@ def needs_demo_data(demo: bool) -> bool:
     )
 
 
-def generate_demo_data(console: RunConsole) -> None:
+def choose_demo_shape() -> tuple[str, ...]:
+    """The connectors CS_DEMO_SHAPE names; the domains they serve are read from them in this run
+    (their CS_<DOMAIN>_SOURCE set). A source var set to something else, or a landing folder holding
+    files but no sub-folder of a named connector (data of another shape), is an error."""
+    try:
+        shape = connectors.parse_names(settings.demo_shape())
+    except ValueError as error:
+        raise UserError(f"CS_DEMO_SHAPE: {error}") from None
+    for domain, name in connectors.domains_served(shape).items():
+        var = sources.environment_var(domain)
+        if (os.environ.get(var) or name).strip().lower() != name:
+            raise UserError(f"CS_DEMO_SHAPE reads the {domain} domain from {name} but {var} is "
+                            f"{os.environ[var]!r}: unset one of them")
+        os.environ[var] = name
+    rules.dbt_vars.cache_clear()  # the source vars render from the environment
+    landing = settings.landing_dir()
+    missing = [name for name in shape if not (landing / name).is_dir()]
+    if shape and missing and _has_landing_files(landing):
+        raise UserError(
+            f"CS_DEMO_SHAPE names {', '.join(missing)} but {landing} holds no such sub-folder (data of "
+            "another shape): empty the landing folder to generate the demo in this shape"
+        )
+    return shape
+
+
+def generate_demo_data(console: RunConsole, shape: tuple[str, ...] = ()) -> None:
     landing = settings.landing_dir()
     # the demo's ground truth (each account's latent churn propensity, for the quality benchmark)
     # goes beside the landing folder, where no model reads it
     truth = landing.parent / "demo_truth"
-    console.say(f"==> generating the demo dataset into {landing} (2,000 accounts x 400 days; ground truth in {truth})")
-    done = subprocess.run([sys.executable, "-m", "demo_data", "--out", str(landing), "--truth", str(truth)],
-                          capture_output=True, text=True)
+    shaped = f"; {', '.join(shape)} in their connectors' shapes" if shape else ""
+    console.say(f"==> generating the demo dataset into {landing} (2,000 accounts x 400 days{shaped}; "
+                f"ground truth in {truth})")
+    command = [sys.executable, "-m", "demo_data", "--out", str(landing), "--truth", str(truth)]
+    command += ["--shape", ",".join(shape)] if shape else []
+    done = subprocess.run(command, capture_output=True, text=True)
     console.log_only(done.stdout + done.stderr)
     if done.returncode != 0:
         raise UserError(f"the demo generator failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")

@@ -197,10 +197,12 @@ def _add_materialization(entry: RunEntry, materialization: Any) -> None:
     if start is not None:  # a dbt model: its metadata carries the run's as-of range
         end = _value(materialization.metadata, "as_of_end")
         entry.as_of_range = start if start == end else f"{start}..{end}"
-    if path[0] != RAW:
+    loaded = _value(materialization.metadata, "rows_loaded")
+    if loaded is None:  # not a table the loader wrote
         return
-    stats = entry.table(RAW, path[-1])
-    stats.rows_loaded = _value(materialization.metadata, "rows_loaded")
+    # a contract table by its name, a connector's as `stripe.customer` (the loader's label)
+    stats = entry.table(RAW, path[-1] if path[0] == RAW else ".".join(path))
+    stats.rows_loaded = loaded
     stats.rows_rejected = _value(materialization.metadata, "rows_rejected")
 
 

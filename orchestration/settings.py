@@ -83,6 +83,11 @@ def schedule_cron() -> str:
     return os.environ.get("CS_SCHEDULE_CRON", "0 5 * * *")
 
 
+def demo_shape() -> str:
+    """Connectors whose shapes the demo is generated and read in (CS_DEMO_SHAPE, comma-separated,
+    e.g. `stripe,salesforce,segment,zendesk`); empty: the contract's shape."""
+    return os.environ.get("CS_DEMO_SHAPE", "")
+
 
 def outbox_dir() -> Path:
     """Folder of the actions outbox: one JSON-lines file per run that opened actions."""

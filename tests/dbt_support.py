@@ -23,7 +23,9 @@ import duckdb
 import pandas as pd
 from dbt.cli.main import dbtRunner
 
-from orchestration import as_of, project
+from orchestration import as_of, project, rules, sources
+from orchestration.connectors import domains_served
+from orchestration.contract import DOMAIN_TABLES
 from orchestration.settings import PROJECT_DIR
 from tests.ops_pipeline import environment
 
@@ -31,6 +33,21 @@ AS_OF_VARS = ("as_of_date", "as_of_start", "as_of_end")
 # dbt commands that compile models (or the snapshot, which stamps the as-of end), so need the as-of vars
 COMPILING = ("build", "run", "test", "compile", "show", "snapshot")
 DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+@contextmanager
+def sources_for(shape: str) -> Iterator[None]:
+    """For the block, the source vars (CS_<DOMAIN>_SOURCE) of a book generated in `shape` (connector
+    names, comma-separated; empty: the contract's shape): each domain from its connector, else contract."""
+    served = domains_served(shape.split(",") if shape else ())
+    values = {sources.environment_var(domain): served.get(domain, sources.CONTRACT)
+              for domain in DOMAIN_TABLES}
+    rules.dbt_vars.cache_clear()  # the vars render from the environment
+    try:
+        with environment(values):
+            yield
+    finally:
+        rules.dbt_vars.cache_clear()
 
 
 class DbtWarehouse:

@@ -24,7 +24,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import cli, preflight, project, run_lock
+from orchestration import cli, preflight, project, run_lock, sources
+from orchestration.contract import DOMAIN_TABLES
 from orchestration.project import PUBLIC_TABLES
 from orchestration.settings import PROJECT_DIR
 from tests.ops_pipeline import (
@@ -144,6 +145,30 @@ def test_demo_data_only_in_the_default_landing_folder_or_when_asked(isolated_env
     with pytest.raises(preflight.UserError, match="does not exist"):
         preflight.needs_demo_data(demo=False)
     assert preflight.needs_demo_data(demo=True)  # `make demo` with a folder of one's own
+
+
+def test_a_demo_shape_chooses_the_sources_of_its_domains(isolated_env: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    for domain in DOMAIN_TABLES:  # unset for the test; whatever choose_demo_shape sets is undone after it
+        monkeypatch.setenv(sources.environment_var(domain), "contract")
+        monkeypatch.delenv(sources.environment_var(domain))
+    monkeypatch.setenv("CS_DEMO_SHAPE", "stripe, salesforce,segment,zendesk")
+    assert preflight.choose_demo_shape() == ("stripe", "salesforce", "segment", "zendesk")
+    assert sources.chosen().by_domain == {"accounts": "salesforce", "billing": "stripe", "usage": "segment",
+                                          "support": "zendesk", "success": "salesforce"}
+    # the landing folder holds contract-shaped files: not loaded as if they were the demo's shape
+    (isolated_env / "landing").mkdir(parents=True)
+    (isolated_env / "landing" / "accounts.csv").write_text("x")
+    with pytest.raises(preflight.UserError, match="another shape"):
+        preflight.choose_demo_shape()
+    # a source var naming something else, an unknown or doubled connector: one line each
+    monkeypatch.setenv("CS_DEMO_SHAPE", "hubspot")
+    with pytest.raises(preflight.UserError, match="CS_ACCOUNTS_SOURCE is 'salesforce'"):
+        preflight.choose_demo_shape()
+    for shape, message in (("stripe,chargebee", "unknown connector"), ("segment,amplitude", "both provide")):
+        monkeypatch.setenv("CS_DEMO_SHAPE", shape)
+        with pytest.raises(preflight.UserError, match=message):
+            preflight.choose_demo_shape()
 
 
 def test_a_second_run_is_refused_at_once_naming_the_run_that_holds_the_lock(

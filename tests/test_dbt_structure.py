@@ -5,6 +5,7 @@ keeps a run's as-of days.
   intermediate model of its own domain.
 - A view that called the as-of macros would keep one run's days as literals, so `--select <model>`
   with other vars would read it stale: models that need the range are ephemeral or incremental.
+- Unit test names fit a PostgreSQL relation name (63 characters), connectors' included.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from dbt.cli.main import dbtRunner
 
 from orchestration.settings import PROJECT_DIR
@@ -54,3 +56,12 @@ def test_no_view_keeps_the_as_of_range(models: dict) -> None:
     views = [node.name for node in models.values()
              if node.config.materialized == "view" and RANGE_MACROS & set(node.depends_on.macros)]
     assert not views, f"views that compile the run's as-of days in: {views}"
+
+
+def test_unit_test_names_fit_a_postgres_relation_name() -> None:
+    # dbt builds a unit test's fixture under the test's name: PostgreSQL refuses names over 63 characters.
+    # Read from the YAML, since a connector's unit tests are disabled unless a domain var chooses it.
+    names = [test["name"] for path in (PROJECT_DIR / "models").rglob("*.yml")
+             for test in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests") or []]
+    long = [name for name in names if len(name) > 63]
+    assert names and not long, f"unit tests named over 63 characters: {long}"

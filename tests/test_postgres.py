@@ -5,6 +5,8 @@ warehouse; the loader and `dbt build` (every seed, model, data test and unit tes
 - every node of the PostgreSQL build succeeds;
 - every public table (docs/contract.md) built holds the same rows on both engines: decimals (money,
   scores) exactly, floating-point ratios rounded (tests/compare_tables.py);
+- the same book landed in connector shapes (Stripe, Salesforce, Segment, Zendesk), loaded and built in
+  another PostgreSQL database with the source vars choosing those connectors, holds those rows too;
 - publishing to the serving database swaps all public tables at once: a reader querying throughout
   two publishes is never refused and never sees one table's old rows beside another's new rows, and
   a publish that fails half way leaves the published tables as they were;
@@ -33,6 +35,7 @@ from orchestration.loader import load
 from orchestration.project import MARTS_SCHEMA, PUBLIC_TABLES
 from orchestration.settings import PROJECT_DIR
 from tests.compare_tables import difference, normalised
+from tests.dbt_support import sources_for
 from tests.ops_pipeline import environment
 from tests.pg_server import PostgresServer
 
@@ -42,6 +45,7 @@ ACCOUNTS, DAYS, SEED = 40, 150, 23
 END = date(2025, 6, 30)  # last generated day of usage: in the past, so nothing is "in the future"
 LOADED_AT = datetime(2025, 7, 1, 12)
 WAREHOUSE_DB, SERVING_DB = "cs_warehouse", "cs_serving"
+CONNECTOR_SHAPE, CONNECTOR_DB = "stripe,salesforce,segment,zendesk", "cs_warehouse_connectors"
 BI_ROLE, BI_PASSWORD = "cs_bi_reader", "bi-secret"
 
 
@@ -114,6 +118,23 @@ def pg_build(pg_env: dict[str, str], landing: Path, as_of_vars: str) -> list[Any
     return dbt_build("postgres", as_of_vars)
 
 
+@pytest.fixture(scope="module")
+def pg_connector_build(
+    pg_env: dict[str, str], postgres_server: PostgresServer, as_of_vars: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> list[Any]:
+    """The same book in connector shapes, loaded and built in a database of its own."""
+    landing = tmp_path_factory.mktemp("pg_connector_landing")
+    generate(ACCOUNTS, DAYS, SEED, landing, end=END, shape=CONNECTOR_SHAPE)
+    postgres_server.create_database(CONNECTOR_DB)
+    root = tmp_path_factory.mktemp("pg_connector_dbt")
+    env = {**postgres_server.env(CONNECTOR_DB), "DBT_TARGET_PATH": str(root / "target")}
+    with environment(env), sources_for(CONNECTOR_SHAPE):
+        report = load(landing, target="postgres", loaded_at=LOADED_AT)
+        assert report.rows_loaded > 0 and not report.too_broken
+        return dbt_build("postgres", as_of_vars)
+
+
 def pg_connect(server: PostgresServer, database: str, **kwargs: str):
     return server.connect(database, **kwargs)
 
@@ -140,10 +161,24 @@ def test_every_node_of_the_build_passes_on_postgres(pg_build: list[Any]) -> None
 def test_public_tables_hold_the_same_rows_as_on_duckdb(
     pg_build: list[Any], duckdb_warehouse: Path, postgres_server: PostgresServer
 ) -> None:
+    assert_same_rows(duckdb_warehouse, postgres_server, WAREHOUSE_DB)
+
+
+def test_connector_shapes_on_postgres_hold_the_same_rows(
+    pg_connector_build: list[Any], duckdb_warehouse: Path, postgres_server: PostgresServer
+) -> None:
+    failed = [f"{r.node.unique_id}: {r.status}: {r.message}"
+              for r in pg_connector_build if r.status not in ("success", "pass")]
+    assert not failed, "\n".join(failed)
+    assert_same_rows(duckdb_warehouse, postgres_server, CONNECTOR_DB)
+
+
+def assert_same_rows(duckdb_warehouse: Path, postgres_server: PostgresServer, database: str) -> None:
+    """Every public table built on DuckDB (contract shape) holds the same rows in PostgreSQL `database`."""
     tables = built_public_tables(duckdb_warehouse)
     assert "account_features_daily" in tables
     differences = []
-    pg = pg_connect(postgres_server, WAREHOUSE_DB)
+    pg = pg_connect(postgres_server, database)
     try:
         with duckdb.connect(str(duckdb_warehouse)) as duck:
             for table in tables:

@@ -1,7 +1,8 @@
 """Landing files -> raw tables: the loader as Dagster assets, with its too-broken gate.
 
-One asset per raw table (keys `raw/<table>`, the keys dagster-dbt gives the dbt sources, so the
-staging models hang under them). The loader replaces all raw tables in one transaction; each table
+One asset per table a load reads (keys `raw/<table>`, or `<connector>/<table>` for a domain whose
+source var names a connector: the keys dagster-dbt gives the dbt sources, so the staging models hang
+under them). The loader replaces all raw tables in one transaction; each table
 gets a blocking check that fails when its rejected share is above the dbt var
 `raw_max_rejected_pct`, so a too-broken input stops the run before dbt and publishes nothing.
 """
@@ -22,11 +23,15 @@ from dagster import (
     multi_asset,
 )
 
-from orchestration import loader, settings
-from orchestration.contract import RAW_SCHEMA, TABLES
+from orchestration import loader, settings, sources
+from orchestration.contract import RAW_SCHEMA, Table
 from orchestration.resources import REFRESH_LOCK
 
 REJECTS_CHECK = "rejects_within_limit"
+# The tables the chosen sources need (orchestration/sources.py), decided when the definitions load;
+# the contract tables among them are those with a raw GX suite to run
+LOADED_TABLES: list[Table] = sources.chosen().tables
+CONTRACT_TABLES_LOADED: list[str] = [t.name for t in sources.chosen().contract_tables]
 
 landing_files = AssetSpec(
     "landing_files",
@@ -41,6 +46,11 @@ landing_files = AssetSpec(
 
 def raw_asset_key(table: str) -> AssetKey:
     return AssetKey([RAW_SCHEMA, table])
+
+
+def table_asset_key(table: Table) -> AssetKey:
+    """`raw/<table>` for a contract table, `<connector>/<table>` for a connector's."""
+    return AssetKey([table.schema, table.name])
 
 
 def landing_failure(error: loader.LandingError) -> Failure:
@@ -59,21 +69,21 @@ def landing_failure(error: loader.LandingError) -> Failure:
     name="raw_tables",
     specs=[
         AssetSpec(
-            raw_asset_key(t.name),
+            table_asset_key(t),
             deps=[landing_files.key],
             group_name="raw",
-            description=f"{RAW_SCHEMA}.{t.name}: {t.grain} (contract: orchestration/contract.py).",
+            description=f"{t.schema}.{t.name}: {t.grain} (orchestration/contract.py, connectors.py).",
         )
-        for t in TABLES
+        for t in LOADED_TABLES
     ],
     check_specs=[
         AssetCheckSpec(
             REJECTS_CHECK,
-            asset=raw_asset_key(t.name),
+            asset=table_asset_key(t),
             blocking=True,
             description="The loader rejected at most raw_max_rejected_pct percent of the rows read.",
         )
-        for t in TABLES
+        for t in LOADED_TABLES
     ],
     required_resource_keys={REFRESH_LOCK},
 )
@@ -83,10 +93,10 @@ def raw_tables(context: AssetExecutionContext) -> Iterator[MaterializeResult | A
     except loader.LandingError as error:
         raise landing_failure(error) from None
     context.log.info(report.summary())
-    for name in (t.name for t in TABLES):
-        table = report.tables[name]
+    for loaded in LOADED_TABLES:
+        table = report.tables[loaded.label]
         yield MaterializeResult(
-            asset_key=raw_asset_key(name),
+            asset_key=table_asset_key(loaded),
             metadata={
                 "dagster/row_count": table.rows_loaded,
                 "rows_read": table.rows_read,
@@ -96,11 +106,11 @@ def raw_tables(context: AssetExecutionContext) -> Iterator[MaterializeResult | A
                 "source_files": MetadataValue.json(list(table.source_files)),
             },
         )
-    for name in (t.name for t in TABLES):
-        table = report.tables[name]
+    for loaded in LOADED_TABLES:
+        table = report.tables[loaded.label]
         within = table.rejected_pct <= report.max_rejected_pct
         yield AssetCheckResult(
-            asset_key=raw_asset_key(name),
+            asset_key=table_asset_key(loaded),
             check_name=REJECTS_CHECK,
             passed=within,
             severity=AssetCheckSeverity.ERROR,
@@ -116,7 +126,7 @@ def raw_tables(context: AssetExecutionContext) -> Iterator[MaterializeResult | A
                 "limit_pct": report.max_rejected_pct,
                 "rejected_by_reason": MetadataValue.json(dict(table.rejected_by_reason)),
                 "inspect": MetadataValue.md(
-                    f"`select * from {RAW_SCHEMA}.{loader.REJECTS_TABLE} where table_name = '{name}'`"
+                    f"`select * from {RAW_SCHEMA}.{loader.REJECTS_TABLE} where table_name = '{loaded.label}'`"
                 ),
             },
         )

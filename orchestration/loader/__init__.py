@@ -1,11 +1,14 @@
-"""Load the landing folder into the warehouse's `raw` schema, enforcing the raw contract.
+"""Load the landing folder into the warehouse, enforcing the raw contract and the connectors' schemas.
 
-One load finds each raw table's files (`landing`), reads them as text, types them and rejects
-the rows that break the contract with their reason (`validate`), clears a `parent_account_id`
-that is unknown or closes a cycle (`parents`: the account is kept, its row reported as rejected,
-so one bad link never makes an account's revenue and users vanish), replaces every raw table and
-`raw.rejects` in one transaction (`write`) and returns a `LoadReport` (`report`). Validation runs
-in DuckDB: in the warehouse file for the target "duckdb", in memory for "postgres".
+One load reads the tables the chosen sources need (`orchestration.sources`: the contract's tables
+into `raw`, a chosen connector's into a schema named after it), finds their files (`landing`),
+reads them as text, types them and rejects the rows that break the contract with their reason
+(`validate`), matches connector rows to accounts by the key the user names (`matching`), clears a
+`parent_account_id` that is unknown or closes a cycle (`parents`: the account is kept, its row
+reported as rejected, so one bad link never makes an account's revenue and users vanish), replaces
+every table it read and `raw.rejects` in one transaction (`write`) and returns a `LoadReport`
+(`report`). Validation runs in DuckDB: in the warehouse file for the target "duckdb", in memory for
+"postgres".
 
 CLI: `python -m orchestration.loader [--landing DIR] [--target duckdb|postgres] [--warehouse FILE]
 [--check]` prints the report; exit status 1 on a `LandingError`, and with `--check` 2 when the
@@ -21,7 +24,7 @@ from typing import Literal
 
 import duckdb
 
-from orchestration import rules, settings, warehouse
+from orchestration import rules, settings, sources, warehouse
 from orchestration.loader.landing import LandingError, discover
 from orchestration.loader.report import LoadReport, TableReport
 from orchestration.loader.validate import latest_event_at, validate_tables
@@ -90,9 +93,13 @@ def _run(
     scratch: Path | None,
 ) -> LoadReport:
     con.execute("set TimeZone = 'UTC'")  # the casts read naive timestamps as UTC
-    landing = discover(landing_dir, con)
     currency = str(rules.var("reporting_currency")).strip().upper()
-    reports, outputs = validate_tables(con, landing, currency, loaded_at)
+    try:
+        chosen = sources.chosen()
+        landing = discover(landing_dir, con, chosen.tables)
+        reports, outputs = validate_tables(con, landing, chosen, currency, loaded_at)
+    except sources.SourceError as error:  # a var names a source or key that cannot be read
+        raise LandingError(str(error)) from error
     if target == "duckdb":
         write_duckdb(con, outputs)
     else:
@@ -104,7 +111,7 @@ def _run(
         loaded_at=loaded_at,
         max_rejected_pct=max_rejected_pct,
         tables=reports,
-        as_of_hint=latest_event_at(con),
+        as_of_hint=latest_event_at(con, *chosen.events_at),
         missing_tables=tuple(landing.missing_tables),
         absent_columns=tuple(landing.absent_columns),
         ignored_files=tuple(landing.ignored),

@@ -1,10 +1,12 @@
-"""Find the landing files of each raw table and read their headers, before anything is loaded.
+"""Find the landing files of each table a load reads and read their headers, before anything is loaded.
 
 For each raw table of `orchestration.contract` the landing folder holds `<table>.csv`,
 `<table>.csv.gz`, `<table>.parquet`, or a folder `<table>/` of such files (searched recursively;
-names starting with `.` or `_` are skipped as partial or marker files). All files of a table are
-read, in order of their path relative to the landing folder ("file order"); other files are
-listed as ignored.
+names starting with `.` or `_` are skipped as partial or marker files). A connector's tables
+(`orchestration.connectors`) are in a sub-folder named after the connector, the same way:
+`stripe/customer.csv`, or a folder `zendesk/ticket/` of drops. All files of a table are read, in
+order of their path relative to the landing folder ("file order"); other files (a connector no
+domain chose, a contract table a connector replaces) are listed as ignored.
 
 A file's header must hold every column of the contract, once (extra columns are ignored), except
 the columns the contract marks `may_be_absent` (a column newer than some syncs, such as
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.contract import TABLES, Table
+from orchestration.contract import RAW_SCHEMA, Table
 
 _SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet"}
 
@@ -46,58 +48,69 @@ class SourceFile:
 
 @dataclass
 class Landing:
-    """What the landing folder holds: the files of each raw table, and files that match no table."""
+    """What the landing folder holds: the files of each table read (by `Table.label`), and files
+    that match no such table."""
 
     root: Path
+    tables: list[Table]
     files: dict[str, list[SourceFile]]
     ignored: list[str] = field(default_factory=list)
 
     @property
     def missing_tables(self) -> list[str]:
-        return [t.name for t in TABLES if not self.files[t.name]]
+        return [t.label for t in self.tables if not self.files[t.label]]
 
     @property
     def absent_columns(self) -> list[str]:
         """`<table>.<column>` of each column that may be absent and is missing from a file of its table."""
         return [
-            f"{t.name}.{c.name}"
-            for t in TABLES
+            f"{t.label}.{c.name}"
+            for t in self.tables
             for c in t.columns
-            if c.may_be_absent and any(c.name not in source.columns for source in self.files[t.name])
+            if c.may_be_absent and any(c.name not in source.columns for source in self.files[t.label])
         ]
 
 
-def discover(landing: Path, con: duckdb.DuckDBPyConnection) -> Landing:
-    """Find each raw table's files and read their headers; raise `LandingError` on what cannot load."""
+def discover(landing: Path, con: duckdb.DuckDBPyConnection, tables: list[Table]) -> Landing:
+    """Find the files of `tables` and read their headers; raise `LandingError` on what cannot load."""
     if not landing.is_dir():
         raise LandingError(f"landing folder {landing} does not exist")
-    found = _find_files(landing)
+    found = _find_files(landing, tables)
     errors: list[str] = []
-    for table in TABLES:
-        files = found.files[table.name]
+    for table in tables:
+        files = found.files[table.label]
         if not files and not table.optional:
-            name = table.name
-            errors.append(f"{name}: no {name}.csv, {name}.parquet or folder {name}/ in {landing}")
-        found.files[table.name] = _with_headers(con, table, files, errors)
+            place = table.name if table.schema == RAW_SCHEMA else f"{table.schema}/{table.name}"
+            errors.append(f"{table.label}: no {place}.csv, {place}.parquet or folder {place}/ in {landing}")
+        found.files[table.label] = _with_headers(con, table, files, errors)
     if errors:
         raise LandingError("cannot load the landing folder:\n  " + "\n  ".join(errors))
     return found
 
 
-def _find_files(landing: Path) -> Landing:
+def _find_files(landing: Path, tables: list[Table]) -> Landing:
     """Sort the landing folder's files by table, in file order; headers are not read yet."""
-    found = Landing(root=landing, files={t.name: [] for t in TABLES})
+    found = Landing(root=landing, tables=tables, files={t.label: [] for t in tables})
+    connectors = {t.schema for t in tables} - {RAW_SCHEMA}
     paths = [p for p in landing.rglob("*") if p.is_file() and not _is_hidden(p, landing)]
     for path in sorted(paths, key=lambda p: p.relative_to(landing).as_posix()):
         relative = path.relative_to(landing).as_posix()
         fmt = _format_of(path)
-        in_folder = "/" in relative
-        table = relative.split("/")[0] if in_folder else (_stem(path) if fmt else None)
-        if fmt is None or table not in found.files:
+        label = _label(relative, path, connectors) if fmt else None
+        if label not in found.files:
             found.ignored.append(relative)
             continue
-        found.files[table].append(SourceFile(path, relative, fmt, ()))
+        found.files[label].append(SourceFile(path, relative, fmt, ()))
     return found
+
+
+def _label(relative: str, path: Path, connectors: set[str]) -> str:
+    """The table a landing file belongs to: `<table>` or `<connector>.<table>`, by its place."""
+    parts = relative.split("/")
+    if parts[0] in connectors and len(parts) > 1:
+        table = parts[1] if len(parts) > 2 else _stem(path)
+        return f"{parts[0]}.{table}"
+    return parts[0] if len(parts) > 1 else _stem(path)
 
 
 def _with_headers(
@@ -112,7 +125,7 @@ def _with_headers(
             else:
                 columns = _parquet_columns(con, source.path)
         except (OSError, UnicodeDecodeError, duckdb.Error) as exc:
-            errors.append(f"{table.name}: cannot read {source.relative}: {exc}")
+            errors.append(f"{table.label}: cannot read {source.relative}: {exc}")
             continue
         read.append(SourceFile(source.path, source.relative, source.format, columns))
         errors.extend(_header_errors(table, source.relative, columns))
@@ -149,13 +162,13 @@ def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, .
 def _header_errors(table: Table, relative: str, columns: tuple[str, ...]) -> list[str]:
     errors = []
     if not columns or columns == ("",):
-        return [f"{table.name}: {relative} has no header row"]
+        return [f"{table.label}: {relative} has no header row"]
     missing = [c.name for c in table.columns if c.name not in columns and not c.may_be_absent]
     if missing:
         errors.append(
-            f"{table.name}: {relative} lacks column(s) {', '.join(missing)} (it has: {', '.join(columns)})"
+            f"{table.label}: {relative} lacks column(s) {', '.join(missing)} (it has: {', '.join(columns)})"
         )
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
-        errors.append(f"{table.name}: {relative} repeats column(s) {', '.join(duplicated)}")
+        errors.append(f"{table.label}: {relative} repeats column(s) {', '.join(duplicated)}")
     return errors

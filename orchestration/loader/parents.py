@@ -32,8 +32,8 @@ def repair_references(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     Only columns that reference another account (`references_account`) are walked; for other
     tables `_repaired_<table>` is empty.
     """
-    repaired = ident("_repaired_" + table.name)
-    checked = ident("_checked_" + table.name)
+    repaired = ident("_repaired_" + table.slug)
+    checked = ident("_checked_" + table.slug)
     con.execute(f"create or replace temp table {repaired} (_row bigint, _reason varchar)")
     for column in (c.name for c in table.columns if c.references_account):
         pairs = con.execute(

@@ -21,9 +21,9 @@ _CSV_DIALECT = "header = true, auto_detect = false, delim = ',', quote = '\"', e
 def read_text(con: duckdb.DuckDBPyConnection, table: Table, files: list[SourceFile]) -> None:
     """Create `_text_<table>`: the contract's columns as text, with the file index, in file order."""
     columns = ", ".join(f"{ident(c)} varchar" for c in table.column_names)
-    text_table = ident("_text_" + table.name)
+    text_table = ident("_text_" + table.slug)
     con.execute(f"create or replace temp table {text_table} ({columns}, _file_index integer)")
-    con.execute(f"create or replace temp table {ident('_malformed_' + table.name)} "
+    con.execute(f"create or replace temp table {ident('_malformed_' + table.slug)} "
                 "(_file_index integer, line bigint, csv_line varchar, error varchar)")
     # One read per file keeps each file's rows in order (insertion order is preserved) and
     # numbered by its index; a folder of many drops costs one scan each, no more.
@@ -37,7 +37,7 @@ def read_text(con: duckdb.DuckDBPyConnection, table: Table, files: list[SourceFi
             # A file the reader cannot walk through at all (not a bad line: those are rejects).
             message = str(exc).strip().splitlines()[0]
             raise LandingError(
-                f"cannot load the landing folder:\n  {table.name}: cannot read {source.relative}: {message}"
+                f"cannot load the landing folder:\n  {table.label}: cannot read {source.relative}: {message}"
             ) from exc
 
 
@@ -52,7 +52,7 @@ def _projection(table: Table, source: SourceFile, text: str) -> str:
 def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, source: SourceFile, index: int) -> None:
     projection = _projection(table, source, "cast({0} as varchar)")
     con.execute(
-        f"insert into {ident('_text_' + table.name)} select {projection}, {index} from read_parquet(?)",
+        f"insert into {ident('_text_' + table.slug)} select {projection}, {index} from read_parquet(?)",
         [str(source.path)],
     )
 
@@ -61,14 +61,14 @@ def _read_csv(con: duckdb.DuckDBPyConnection, table: Table, source: SourceFile, 
     header = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in source.columns) + "}"
     projection = _projection(table, source, "{0}")
     con.execute(
-        f"insert into {ident('_text_' + table.name)} select {projection}, {index} "
+        f"insert into {ident('_text_' + table.slug)} select {projection}, {index} "
         f"from read_csv(?, {_CSV_DIALECT}, columns = {header}, store_rejects = true, "
         "rejects_table = '_csv_errors', rejects_scan = '_csv_scans')",
         [str(source.path)],
     )
     # A line may carry several parser errors (one per missing field): it is one malformed row.
     con.execute(
-        f"insert into {ident('_malformed_' + table.name)} "
+        f"insert into {ident('_malformed_' + table.slug)} "
         f"select {index}, line, trim(any_value(csv_line), chr(13) || chr(10)), "
         "arg_min(error_message, coalesce(column_idx, 0)) "
         "from _csv_errors group by line order by line"

@@ -98,11 +98,11 @@ class LoadReport:
             f"Loaded {self.landing_dir} into {self.target} at {self.loaded_at:%Y-%m-%d %H:%M:%S} UTC: "
             f"{self.rows_read} rows read, {self.rows_loaded} loaded, {self.rows_rejected} rejected "
             f"(see {RAW_SCHEMA}.{REJECTS_TABLE}).",
-            f"{'table':<21} {'files':>5} {'read':>10} {'loaded':>10} {'rejected':>9} {'pct':>7}  reasons",
+            f"{'table':<30} {'files':>5} {'read':>10} {'loaded':>10} {'rejected':>9} {'pct':>7}  reasons",
         ]
         for t in self.tables.values():
             lines.append(
-                f"{t.table:<21} {len(t.source_files):>5} {t.rows_read:>10} {t.rows_loaded:>10} "
+                f"{t.table:<30} {len(t.source_files):>5} {t.rows_read:>10} {t.rows_loaded:>10} "
                 f"{t.rows_rejected:>9} {t.rejected_pct:>6.2f}%  {_reasons_text(t.rejected_by_reason)}"
             )
         if self.as_of_hint:

@@ -5,7 +5,9 @@ row, never a crash. The work happens in temporary tables of the DuckDB connectio
 (the contract's columns as text, in file order; a column a file may lack is null there),
 `_malformed_<table>` (CSV lines that could not be split), `_checked_<table>` (typed columns and
 the reason a row is rejected, null when accepted) and `_repaired_<table>` (accepted rows whose
-reference to another account was cleared, see `parents`).
+reference to another account was cleared, see `parents`); a connector table's working tables are
+named by its `slug` (`_checked_stripe__customer`). The accounts table is checked first (the
+contract's, or a CRM's account table), so the others are checked against its accepted accounts.
 
 A rejected row goes to the shared table `raw.rejects` (`table_name`, `reason`, `record_key`,
 `record` = JSON of the row's original values of the contract's columns, `source_file` relative to
@@ -26,11 +28,13 @@ the landing folder, `loaded_at`) with the FIRST reason that applies, checked in 
 8. the table's `row_rules` in contract order (e.g. `ended_on_before_started_on`,
    `occurred_in_future`: after the load timestamp `loaded_at`);
 9. `duplicate_key`: among the rows that passed 1-8, one row per key is kept (the latest
-   `updated_at` when the table has it, then the last file, then the last row of that file), so a
+   `updated_at` or `_fivetran_synced` when the table has it, then the last file, then the last row
+   of that file), so a
    row re-sent in a later drop is an update; a bad update leaves the earlier good row in place;
 10. `unknown_account_id`: a child row whose `account_id` is not among the accepted accounts;
 11. `unknown_<column>`: a field-history change of a column that references an account
-    (`parent_account_id`) whose old or new value is not among the accepted accounts.
+    (`parent_account_id`) whose old or new value is not among the accepted accounts;
+12. connector tables: `unmatched_account`, `duplicate_account_key`, `unknown_<column>` (`matching`).
 
 Then, among the accepted accounts, a `parent_account_id` that is unknown or closes a cycle is
 cleared and the account loaded without it; its original row goes to `raw.rejects` as well
@@ -51,10 +55,12 @@ from orchestration import rules
 from orchestration.contract import (
     BOOLEAN,
     DATE,
+    DECIMAL,
     INT,
+    JSON,
     NUMERIC,
+    RAW_SCHEMA,
     SQL_TYPES,
-    TABLES,
     TABLES_BY_NAME,
     TEXT,
     TIMESTAMP,
@@ -62,11 +68,13 @@ from orchestration.contract import (
     Table,
 )
 from orchestration.loader.landing import Landing, SourceFile
+from orchestration.loader.matching import ACCEPTED_ACCOUNTS, accept_accounts, matching_sql
 from orchestration.loader.parents import repair_references
 from orchestration.loader.read import MALFORMED_LINE, read_text
 from orchestration.loader.report import TableReport
 from orchestration.loader.sql import ident, literal, timestamp_literal
 from orchestration.loader.write import REJECTS_COLUMNS, REJECTS_TABLE, Output
+from orchestration.sources import Sources, account_key
 
 NULL_KEY = "null_key"
 FOREIGN_CURRENCY = "foreign_currency"
@@ -77,28 +85,32 @@ _BLANKS = "' ' || chr(9)"  # trimmed from text values: spaces and tabs
 
 
 def validate_tables(
-    con: duckdb.DuckDBPyConnection, landing: Landing, currency: str, loaded_at: datetime
+    con: duckdb.DuckDBPyConnection, landing: Landing, sources: Sources, currency: str, loaded_at: datetime
 ) -> tuple[dict[str, TableReport], list[Output]]:
-    """Type and check every table in temporary tables; return the reports and what to write."""
+    """Type and check every table in temporary tables; return the reports (by label) and what to write."""
     reports: dict[str, TableReport] = {}
     outputs: list[Output] = []
     rejects: list[str] = []
-    # Accounts first: the other tables' account_id is checked against the accepted accounts.
-    for table in sorted(TABLES, key=lambda t: t.account_fk):
-        files = landing.files[table.name]
+    # The accounts table first: the other tables are checked against its accepted accounts.
+    for table in sources.tables:
+        files = landing.files[table.label]
+        spec = account_key(table) if table.account_key_var else None
         read_text(con, table, files)
-        _check(con, table, currency, loaded_at)
+        _check(con, table, sources.accounts_table, spec, currency, loaded_at)
         repair_references(con, table)
-        reports[table.name] = _table_report(con, table, files)
+        if table == sources.accounts_table:
+            accept_accounts(con, table, spec)
+        reports[table.label] = _table_report(con, table, files)
         outputs.append(_accepted_output(table))
         rejects.append(_rejects_sql(table, files, loaded_at))
     outputs.append(_rejects_output(rejects))
-    return {t.name: reports[t.name] for t in TABLES}, outputs
+    return reports, outputs
 
 
-def latest_event_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The latest accepted `usage_events.occurred_at`, once `validate_tables` ran."""
-    sql = "select max(occurred_at) from _checked_usage_events where _reason is null"
+def latest_event_at(con: duckdb.DuckDBPyConnection, table: Table, column: str) -> datetime | None:
+    """The latest accepted product event (`usage_events.occurred_at`, or a usage connector's), once
+    `validate_tables` ran."""
+    sql = f"select max({ident(column)}) from {ident('_checked_' + table.slug)} where _reason is null"
     return con.execute(sql).fetchone()[0]
 
 
@@ -114,23 +126,29 @@ def _normalise_sql(table: Table, col: Column) -> str:
     return text
 
 
-def _cast_sql(col: Column, text: str) -> str:
+def _cast_sql(col: Column, text: str, connector: bool = False) -> str:
     if col.type == TEXT:
         return text
+    if col.type == JSON:
+        return f"case when json_valid({text}) then {text} end"
+    if col.type == TIMESTAMP and connector:
+        # A connector's timestamp may come as Unix seconds (Stripe's API, some syncs): read both.
+        return (f"coalesce(try_cast(try_cast({text} as timestamptz) as timestamp), case when "
+                f"regexp_full_match({text}, '[0-9]{{9,11}}') then make_timestamp(cast({text} as bigint) * 1000000) end)")
     if col.type == INT:
         # try_cast to bigint rounds '3.5' to 4; an int column accepts only whole numbers ('3.0' is 3).
         return f"case when try_cast({text} as double) % 1 = 0 then try_cast({text} as bigint) end"
     if col.type == TIMESTAMP:
         # Through timestamptz so an offset is honoured; the session is UTC, so naive values are UTC.
         return f"try_cast(try_cast({text} as timestamptz) as timestamp)"
-    if col.type in (NUMERIC, BOOLEAN, DATE):
+    if col.type in (NUMERIC, DECIMAL, BOOLEAN, DATE):
         return f"try_cast({text} as {SQL_TYPES[col.type]})"
     raise ValueError(f"no cast for contract type {col.type!r}")
 
 
 def _reason_sql(table: Table, currency: str, loaded_at: datetime) -> str:
     """CASE expression giving the first contract rule a typed row breaks (checks 2-8), else null."""
-    whens = [(f"{ident(table.key)} is null", NULL_KEY)]
+    whens = [(" or ".join(f"{ident(key)} is null" for key in table.key_columns), NULL_KEY)]
     for c in table.columns:
         if c.type != TEXT:
             whens.append((f"{ident('_text_' + c.name)} is not null and {ident(c.name)} is null",
@@ -197,8 +215,9 @@ def _bounds_sql(col: Column, value: str) -> str:
 def _latest_first(table: Table) -> str:
     """The order in which a key's accepted rows compete: the first one is kept."""
     latest_first = "_file_index desc, _row desc"
-    if "updated_at" in table.column_names:
-        latest_first = "updated_at desc nulls last, " + latest_first
+    for version in ("_fivetran_synced", "updated_at"):
+        if version in table.column_names:
+            latest_first = f"{ident(version)} desc nulls last, " + latest_first
     return latest_first
 
 
@@ -207,7 +226,7 @@ def _unknown_account_sql(table: Table) -> str:
     its `account_id`, or an account held in a field-history value ("" for accounts)."""
     if not table.account_fk:
         return ""
-    accepted = f"(select account_id from {ident('_checked_accounts')} where _reason is null)"
+    accepted = f"(select account_id from {ACCEPTED_ACCOUNTS})"
     branches = [f"when account_id not in {accepted} then {literal(UNKNOWN_ACCOUNT_ID)}"]
     branches += [
         f"when {field} and {ident(c.name)} not in {accepted} then {literal('unknown_' + typed.name)}"
@@ -218,22 +237,31 @@ def _unknown_account_sql(table: Table) -> str:
     return "\n                ".join(branches)
 
 
-def _check(con: duckdb.DuckDBPyConnection, table: Table, currency: str, loaded_at: datetime) -> None:
+def _check(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    accounts_table: Table,
+    spec: str | None,
+    currency: str,
+    loaded_at: datetime,
+) -> None:
     """Create `_checked_<table>`: typed contract columns, `_row`, `_file_index` and `_reason`."""
     separator = ",\n            "
     normalised = separator.join(
         f"{_normalise_sql(table, c)} as {ident('_text_' + c.name)}" for c in table.columns
     )
+    connector = table.schema != RAW_SCHEMA
     typed = separator.join(
-        f"{_cast_sql(c, ident('_text_' + c.name))} as {ident(c.name)}" for c in table.columns
+        f"{_cast_sql(c, ident('_text_' + c.name), connector)} as {ident(c.name)}" for c in table.columns
     )
     columns = ", ".join(ident(c) for c in table.column_names)
+    keys = ", ".join(ident(key) for key in table.key_columns)
     con.execute(f"""
-        create or replace temp table {ident('_checked_' + table.name)} as
+        create or replace temp table {ident('_checked_' + table.slug)} as
         -- normalised text: trimmed, empty as null, enumerations in one case
         with normalised as (
             select t.rowid as _row, t._file_index, {normalised}
-            from {ident('_text_' + table.name)} as t
+            from {ident('_text_' + table.slug)} as t
         ),
         -- typed values beside their text, so a failed cast is told from a null
         typed as (
@@ -248,9 +276,10 @@ def _check(con: duckdb.DuckDBPyConnection, table: Table, currency: str, loaded_a
         select _row, _file_index, {columns},
             coalesce(_reason, case
                 when row_number() over (
-                    partition by {ident(table.key)}, _reason is null order by {_latest_first(table)}
+                    partition by {keys}, _reason is null order by {_latest_first(table)}
                 ) > 1 then {literal(DUPLICATE_KEY)}
                 {_unknown_account_sql(table)}
+                {matching_sql(table, accounts_table, spec)}
             end) as _reason
         from checked
     """)
@@ -265,7 +294,8 @@ def _accepted_output(table: Table) -> Output:
     return Output(
         table.name,
         tuple((c.name, SQL_TYPES[c.type]) for c in table.columns),
-        f"select {columns} from {ident('_checked_' + table.name)} where _reason is null",
+        f"select {columns} from {ident('_checked_' + table.slug)} where _reason is null",
+        table.schema,
     )
 
 
@@ -285,27 +315,30 @@ def _rejects_sql(table: Table, files: list[SourceFile], loaded_at: datetime) -> 
     the rejected rows, the accepted rows whose reference was cleared, and the malformed lines."""
     pairs = ", ".join(f"{literal(c)}, t.{ident(c)}" for c in table.column_names)
     record = f"json_object({pairs})::varchar"
+    key = f"c.{ident(table.key)}"
+    if table.extra_key:  # a composite key, its values joined: `sub_1|2024-05-01 10:00:00`
+        key = "concat_ws('|', " + ", ".join(f"c.{ident(k)}" for k in table.key_columns) + ")"
     file_names = _files_values(files)
     return f"""
-        select {literal(table.name)} as table_name, c._reason as reason, c.{ident(table.key)} as record_key,
+        select {literal(table.label)} as table_name, c._reason as reason, {key} as record_key,
                 {record} as record, f.relative as source_file, {timestamp_literal(loaded_at)} as loaded_at,
                 c._file_index as _file_index, c._row as _order
-        from {ident('_checked_' + table.name)} as c
-        inner join {ident('_text_' + table.name)} as t on t.rowid = c._row
+        from {ident('_checked_' + table.slug)} as c
+        inner join {ident('_text_' + table.slug)} as t on t.rowid = c._row
         inner join {file_names} as f (file_index, relative) on f.file_index = c._file_index
         where c._reason is not null
         union all
-        select {literal(table.name)}, r._reason, c.{ident(table.key)}, {record}, f.relative,
+        select {literal(table.label)}, r._reason, {key}, {record}, f.relative,
             {timestamp_literal(loaded_at)}, c._file_index, c._row
-        from {ident('_repaired_' + table.name)} as r
-        inner join {ident('_checked_' + table.name)} as c on c._row = r._row
-        inner join {ident('_text_' + table.name)} as t on t.rowid = c._row
+        from {ident('_repaired_' + table.slug)} as r
+        inner join {ident('_checked_' + table.slug)} as c on c._row = r._row
+        inner join {ident('_text_' + table.slug)} as t on t.rowid = c._row
         inner join {file_names} as f (file_index, relative) on f.file_index = c._file_index
         union all
-        select {literal(table.name)}, {literal(MALFORMED_LINE)}, null,
+        select {literal(table.label)}, {literal(MALFORMED_LINE)}, null,
             json_object('line', m.line, 'text', m.csv_line, 'error', m.error)::varchar,
             f.relative, {timestamp_literal(loaded_at)}, m._file_index, m.line
-        from {ident('_malformed_' + table.name)} as m
+        from {ident('_malformed_' + table.slug)} as m
         inner join {file_names} as f (file_index, relative) on f.file_index = m._file_index
     """
 
@@ -318,21 +351,21 @@ def _files_values(files: list[SourceFile]) -> str:
 
 def _table_report(con: duckdb.DuckDBPyConnection, table: Table, files: list[SourceFile]) -> TableReport:
     counts = dict(con.execute(
-        f"select coalesce(_reason, ''), count(*) from {ident('_checked_' + table.name)} group by all"
+        f"select coalesce(_reason, ''), count(*) from {ident('_checked_' + table.slug)} group by all"
     ).fetchall())
-    malformed = con.execute(f"select count(*) from {ident('_malformed_' + table.name)}").fetchone()[0]
+    malformed = con.execute(f"select count(*) from {ident('_malformed_' + table.slug)}").fetchone()[0]
     loaded = counts.pop("", 0)
     if malformed:
         counts[MALFORMED_LINE] = malformed
     read = loaded + sum(counts.values())
     # Loaded with a reference cleared: counted as rejected too, so the gate sees them.
     repaired = dict(con.execute(
-        f"select _reason, count(*) from {ident('_repaired_' + table.name)} group by all"
+        f"select _reason, count(*) from {ident('_repaired_' + table.slug)} group by all"
     ).fetchall())
     for reason, n in repaired.items():
         counts[reason] = counts.get(reason, 0) + n
     return TableReport(
-        table=table.name,
+        table=table.label,
         source_files=tuple(s.relative for s in files),
         rows_read=read,
         rows_loaded=loaded,

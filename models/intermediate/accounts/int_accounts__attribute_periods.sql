@@ -5,14 +5,15 @@
     null: still open), so every day keeps the values it had.
 
     Each field of each account comes from one of two sources:
-    - the CRM's field history (`raw.account_field_history`) when it holds changes of that field for
-      that account: a change applies from the day it was made (the last change of a day stands for
-      the day), and before the first change the field held that change's old value;
-    - otherwise the pipeline's own history of `raw.accounts`, snapshot `accounts_snapshot` taken at
-      every refresh: a version applies from the as-of end of the refresh that first saw it
-      (`seen_on`), never before a version seen earlier (a run of past days sees a change late, not
-      early), and an account's first version holds since the beginning. On Spark, which takes no
-      snapshot, the current values hold since the beginning (macro account_attribute_versions).
+    - the CRM's field history (`stg_account_field_history`: raw.account_field_history or the CRM
+      connector's history) when it holds changes of that field for that account: a change applies from
+      the day it was made (the last change of a day stands for the day), and before the first change the
+      field held that change's old value;
+    - otherwise the pipeline's own history of the accounts (`stg_accounts`), snapshot
+      `accounts_snapshot` taken at every refresh: a version applies from the as-of end of the refresh
+      that first saw it (`seen_on`), never before a version seen earlier (a run of past days sees a
+      change late, not early), and an account's first version holds since the beginning. On Spark, which
+      takes no snapshot, the current values hold since the beginning (macro account_attribute_versions).
     A new period starts on every day one of the sources changes, so neighbouring periods may hold
     the same values. History values are text: they are cast as staging casts raw.accounts.
 -#}
@@ -21,13 +22,13 @@ with
 
 accounts as (
 
-    select * from {{ ref('stg_raw__accounts') }}
+    select * from {{ ref('stg_accounts') }}
 
 ),
 
 field_history as (
 
-    select * from {{ ref('stg_raw__account_field_history') }}
+    select * from {{ ref('stg_account_field_history') }}
 
 ),
 

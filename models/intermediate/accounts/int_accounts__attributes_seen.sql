@@ -1,6 +1,7 @@
 {#-
-    The attributes of each account as `raw.accounts` holds them now, stamped with the as-of end of
-    the run that reads them (`seen_on`): what snapshot `accounts_snapshot` records at each refresh.
+    The attributes of each account as the accounts source holds them now (`stg_accounts`: raw.accounts
+    or the CRM connector's accounts), stamped with the as-of end of the run that reads them
+    (`seen_on`): what snapshot `accounts_snapshot` records at each refresh.
     Ephemeral: it holds the run's as-of end, so it is never kept as a view.
 -#}
 {{ config(materialized='ephemeral') }}
@@ -9,7 +10,7 @@ with
 
 accounts as (
 
-    select * from {{ ref('stg_raw__accounts') }}
+    select * from {{ ref('stg_accounts') }}
 
 ),
 

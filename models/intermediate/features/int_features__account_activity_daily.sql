@@ -22,7 +22,7 @@ user_activity as (
 
 users as (
 
-    select * from {{ ref('stg_raw__users') }}
+    select * from {{ ref('stg_users') }}
 
 ),
 

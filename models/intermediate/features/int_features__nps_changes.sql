@@ -14,7 +14,7 @@ with
 
 nps_responses as (
 
-    select * from {{ ref('stg_raw__nps_responses') }}
+    select * from {{ ref('stg_nps_responses') }}
 
 ),
 

@@ -14,7 +14,7 @@ with
 
 invoices as (
 
-    select * from {{ ref('stg_raw__invoices') }}
+    select * from {{ ref('stg_invoices') }}
 
 ),
 

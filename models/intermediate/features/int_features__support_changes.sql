@@ -17,7 +17,7 @@ with
 
 tickets as (
 
-    select * from {{ ref('stg_raw__support_tickets') }}
+    select * from {{ ref('stg_support_tickets') }}
 
 ),
 

@@ -14,7 +14,7 @@ with
 
 touchpoints as (
 
-    select * from {{ ref('stg_raw__touchpoints') }}
+    select * from {{ ref('stg_touchpoints') }}
 
 ),
 

@@ -17,7 +17,7 @@ with
 
 usage_events as (
 
-    select * from {{ ref('stg_raw__usage_events') }}
+    select * from {{ ref('stg_usage_events') }}
 
 ),
 

@@ -19,7 +19,7 @@ attribute_periods as (
 
 subscriptions as (
 
-    select * from {{ ref('stg_raw__subscriptions') }}
+    select * from {{ ref('stg_subscriptions') }}
 
 ),
 

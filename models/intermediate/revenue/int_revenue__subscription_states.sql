@@ -9,7 +9,7 @@ with
 
 subscriptions as (
 
-    select * from {{ ref('stg_raw__subscriptions') }}
+    select * from {{ ref('stg_subscriptions') }}
 
 ),
 

@@ -30,7 +30,7 @@ account_health as (
 
 accounts as (
 
-    select * from {{ ref('stg_raw__accounts') }}
+    select * from {{ ref('stg_accounts') }}
 
 ),
 

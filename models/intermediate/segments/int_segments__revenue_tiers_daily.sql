@@ -26,7 +26,7 @@ account_features as (
 
 accounts as (
 
-    select * from {{ ref('stg_raw__accounts') }}
+    select * from {{ ref('stg_accounts') }}
 
 ),
 

@@ -25,7 +25,7 @@ account_segments_daily as (
 
 users as (
 
-    select * from {{ ref('stg_raw__users') }}
+    select * from {{ ref('stg_users') }}
 
 ),
 
@@ -37,7 +37,7 @@ user_activity as (
 
 usage_events as (
 
-    select * from {{ ref('stg_raw__usage_events') }}
+    select * from {{ ref('stg_usage_events') }}
 
 ),
 

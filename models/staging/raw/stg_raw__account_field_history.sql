@@ -1,3 +1,5 @@
+{{ config(enabled=source_is('accounts', 'contract')) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(enabled=source_is('billing', 'contract')) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(enabled=source_is('support', 'contract')) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(enabled=source_is('success', 'contract')) }}
+
 with
 
 source as (

@@ -1,3 +1,5 @@
+{{ config(enabled=source_is('usage', 'contract')) }}
+
 with
 
 source as (
