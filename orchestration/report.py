@@ -140,9 +140,14 @@ def _sections(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         select asset_key, count(*) filter (where outcome = 'passed'), count(*) filter (where outcome = 'warned'),
                count(*) filter (where outcome = 'failed')
         from run_log_checks where run_id = ({published_run}) group by all order by 4 desc, 3 desc, 1""")
-    not_passed = _rows(con, f"""
+    every_check = _rows(con, f"""
         select asset_key, check_name, outcome, description from run_log_checks
-        where run_id = ({published_run}) and outcome <> 'passed' order by outcome, asset_key, check_name""")
+        where run_id = ({published_run}) order by outcome = 'passed', outcome, asset_key, check_name""")
+    not_passed = [row for row in every_check if row[2] != "passed"]
+    at_risk = _rows(con, """
+        select account_name, arr_tier, arr, health_band, risk_reasons, primary_risk_driver, csm_owner
+        from current_at_risk_accounts limit 25""")
+    at_risk_count = con.execute("select count(*) from current_at_risk_accounts").fetchone()[0]
     passed = sum(row[1] for row in checks)
     return [
         ("Segment mix by revenue tier and lifecycle stage", mix_table),
@@ -155,10 +160,15 @@ def _sections(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
                    "band changes / acct-yr", "risk entries / acct-yr"], quality)),
         ("GRR and NRR by tier (last six months)",
          _table(["month", "tier", "starting ARR", "GRR", "NRR", "logo churn"], retention)),
+        (f"Accounts at risk ({at_risk_count:,}; the 25 with the most ARR, from view current_at_risk_accounts)",
+         _table(["account", "tier", "ARR", "band", "why at risk", "main health driver", "owner"], at_risk)),
         (f"Data-quality checks of the published run ({passed:,} passed, {len(not_passed):,} warned or failed)",
          _table(["asset", "passed", "warned", "failed"], checks,
                 ["failed" if row[3] else "" for row in checks])
-         + (_table(["asset", "check", "outcome", "what it found"], not_passed) if not_passed else "")),
+         + "<details><summary>Every check: what it read (its slice) and what it found</summary>"
+         + _table(["asset", "check", "outcome", "slice and result"], every_check,
+                  ["" if row[2] == "passed" else "failed" for row in every_check])
+         + "</details>"),
     ]
 
 

@@ -20,6 +20,7 @@ SECTIONS = (
     "Health bands over time",
     "Segment quality",
     "GRR and NRR by tier",
+    "Accounts at risk",
     "Data-quality checks of the published run",
 )
 
