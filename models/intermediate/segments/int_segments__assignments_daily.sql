@@ -35,13 +35,13 @@ accounts as (
 
 revenue_tiers_daily as (
 
-    select * from {{ ref('int_segments__revenue_tiers_daily') }}
+    select * from {{ ref('int_revenue__tiers_daily') }}
 
 ),
 
 lifecycle_stages as (
 
-    select * from {{ ref('int_segments__lifecycle_stages_daily') }}
+    select * from {{ ref('int_revenue__lifecycle_stages_daily') }}
 
 ),
 

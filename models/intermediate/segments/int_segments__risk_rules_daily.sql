@@ -21,7 +21,7 @@ account_health as (
 
 lifecycle_stages as (
 
-    select * from {{ ref('int_segments__lifecycle_stages_daily') }}
+    select * from {{ ref('int_revenue__lifecycle_stages_daily') }}
 
 ),
 
@@ -31,7 +31,7 @@ rules as (
     select
         account_features.account_id,
         account_features.as_of_date,
-        lifecycle_stages.is_churned,
+        lifecycle_stages.is_live,
         coalesce(
             account_health.health_band in ({{ "'" ~ var('at_risk_health_bands') | join("', '") ~ "'" }}),
             false
@@ -59,7 +59,7 @@ fired as (
 
     select
         *,
-        not is_churned and (is_risk_health_band or is_risk_disengagement or is_risk_usage_drop) as is_at_risk,
+        is_live and (is_risk_health_band or is_risk_disengagement or is_risk_usage_drop) as is_at_risk,
         {{ flag_labels([
             ['is_risk_health_band', 'health_band'],
             ['is_risk_disengagement', 'disengagement_signals'],

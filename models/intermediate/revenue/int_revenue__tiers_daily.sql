@@ -1,9 +1,13 @@
 {#-
-    Revenue tier of every account and day of account_features_daily, with memory: the tier basis
+    Revenue tier of every account and day of int_revenue__mrr_daily, with memory: the tier basis
     (var tier_basis) against the floors of seed revenue_tiers, with hysteresis, then the
-    potential and reference overrides. A day's tier reads the account's days up to it only, so
-    the view serves any as-of day that has been computed, and a day's tier is the same whether
-    the history was built in one run or day by day.
+    potential and reference overrides (potential ARR and the reference flag as they were on the
+    day, from int_accounts__attribute_periods). A day's tier reads the account's days up to it
+    only, so a day's tier is the same whether the history was built in one run or day by day.
+
+    Incremental: a run reads the whole revenue history up to its last as-of day (the memory) and
+    replaces the days of its as-of range. A table rather than a view, so the models that read the
+    tiers (the features, the segment assignments) do not each compute the whole history again.
 
     Hysteresis, per tier, set-based: the account holds a tier on day D when the basis reached
     the tier's floor on some day up to D, and since the last such day it has not stayed below
@@ -12,27 +16,35 @@
     the buffer floor restarts the count). Moving up needs no wait.
 -#}
 
+{{
+    config(
+        materialized='incremental',
+        on_schema_change='fail',
+        **incremental_by_day('as_of_date', ['account_id', 'as_of_date']),
+    )
+}}
+
 {%- if var('tier_basis') not in ['current', 'potential', 'max_weighted'] %}
     {{ exceptions.raise_compiler_error("var tier_basis must be 'current', 'potential' or 'max_weighted', not '" ~ var('tier_basis') ~ "'") }}
 {%- endif %}
 
 with
 
-account_features as (
+mrr_daily as (
 
-    select * from {{ ref('account_features_daily') }}
+    select * from {{ ref('int_revenue__mrr_daily') }}
 
 ),
 
-accounts as (
+attribute_periods as (
 
-    select * from {{ ref('stg_raw__accounts') }}
+    select * from {{ ref('int_accounts__attribute_periods') }}
 
 ),
 
 lifecycle_stages as (
 
-    select * from {{ ref('int_segments__lifecycle_stages_daily') }}
+    select * from {{ ref('int_revenue__lifecycle_stages_daily') }}
 
 ),
 
@@ -42,30 +54,36 @@ revenue_tiers as (
 
 ),
 
--- the tier basis of each account and day (potential ARR, when used, is the account's current value)
+-- the tier basis of each account and day, with the potential ARR and reference flag of the day
 basis_history as (
 
     select
-        account_features.account_id,
-        account_features.as_of_date,
-        accounts.potential_arr,
-        accounts.is_reference,
-        lifecycle_stages.is_churned,
+        mrr_daily.account_id,
+        mrr_daily.as_of_date,
+        mrr_daily.arr,
+        mrr_daily.is_paying,
+        attribute_periods.potential_arr,
+        attribute_periods.is_reference,
+        lifecycle_stages.is_live,
         case '{{ var("tier_basis") }}'
-            when 'current' then account_features.arr
-            when 'potential' then coalesce(accounts.potential_arr, account_features.arr)
+            when 'current' then mrr_daily.arr
+            when 'potential' then coalesce(attribute_periods.potential_arr, mrr_daily.arr)
             when 'max_weighted'
                 then greatest(
-                    account_features.arr,
-                    {{ var('potential_arr_weight') }} * coalesce(accounts.potential_arr, 0)
+                    mrr_daily.arr,
+                    {{ var('potential_arr_weight') }} * coalesce(attribute_periods.potential_arr, 0)
                 )
         end as basis_arr
-    from account_features
-    inner join accounts
-        on account_features.account_id = accounts.account_id
+    from mrr_daily
     inner join lifecycle_stages
-        on account_features.account_id = lifecycle_stages.account_id
-        and account_features.as_of_date = lifecycle_stages.as_of_date
+        on mrr_daily.account_id = lifecycle_stages.account_id
+        and mrr_daily.as_of_date = lifecycle_stages.as_of_date
+    left join attribute_periods
+        on mrr_daily.account_id = attribute_periods.account_id
+        and (attribute_periods.valid_from is null or mrr_daily.as_of_date >= attribute_periods.valid_from)
+        and (attribute_periods.valid_to is null or mrr_daily.as_of_date <= attribute_periods.valid_to)
+    -- the days up to the run's last as-of day are the memory of its days
+    where mrr_daily.as_of_date <= {{ as_of_end() }}
 
 ),
 
@@ -78,6 +96,16 @@ against_tiers as (
         revenue_tiers.tier_rank,
         revenue_tiers.downgrade_grace_days,
         basis_history.basis_arr >= revenue_tiers.arr_floor as has_reached_floor,
+        basis_history.arr >= revenue_tiers.arr_floor as has_arr_reached_floor,
+        -- the overrides of the day: the potential ARR reaches the floor; the reference minimum tier
+        (
+            {{ var('potential_override_enabled') }}
+            and basis_history.potential_arr >= revenue_tiers.arr_floor
+        ) as has_potential_reached_floor,
+        (
+            basis_history.is_reference
+            and revenue_tiers.tier_name = '{{ var("reference_min_tier") }}'
+        ) as is_reference_min_tier,
         (
             basis_history.basis_arr * 100
             < revenue_tiers.arr_floor * (100 - revenue_tiers.downgrade_buffer_pct)
@@ -139,40 +167,21 @@ held_tiers as (
 
 ),
 
--- without memory: the highest floor the basis reaches today; with memory: the highest tier held
+-- without memory: the highest floor the basis (and the ARR) reaches today; with memory: the
+-- highest tier held; the overrides: the highest floor the potential ARR reaches, a reference
+-- account's minimum tier
 tier_ranks as (
 
     select
         account_id,
         as_of_date,
         max(case when has_reached_floor then tier_rank end) as basis_tier_rank,
-        max(case when is_held then tier_rank end) as held_tier_rank
+        max(case when has_arr_reached_floor then tier_rank end) as current_tier_rank,
+        max(case when is_held then tier_rank end) as held_tier_rank,
+        max(case when has_potential_reached_floor then tier_rank end) as potential_tier_rank,
+        max(case when is_reference_min_tier then tier_rank end) as reference_tier_rank
     from held_tiers
     group by account_id, as_of_date
-
-),
-
--- overrides per account: the highest floor its potential ARR reaches; a reference account's minimum tier
-account_overrides as (
-
-    select
-        accounts.account_id,
-        max(
-            case
-                when {{ var('potential_override_enabled') }}
-                    and revenue_tiers.arr_floor <= accounts.potential_arr
-                    then revenue_tiers.tier_rank
-            end
-        ) as potential_tier_rank,
-        max(
-            case
-                when accounts.is_reference and revenue_tiers.tier_name = '{{ var("reference_min_tier") }}'
-                    then revenue_tiers.tier_rank
-            end
-        ) as reference_tier_rank
-    from accounts
-    cross join revenue_tiers
-    group by accounts.account_id
 
 ),
 
@@ -193,21 +202,16 @@ ranked as (
         basis_history.basis_arr,
         basis_history.potential_arr,
         basis_history.is_reference,
-        basis_history.is_churned,
+        basis_history.is_paying,
         coalesce(tier_ranks.basis_tier_rank, lowest_tier.tier_rank) as basis_tier_rank,
+        coalesce(tier_ranks.current_tier_rank, lowest_tier.tier_rank) as current_tier_rank,
         coalesce(tier_ranks.held_tier_rank, lowest_tier.tier_rank) as held_tier_rank,
-        case
-            when not basis_history.is_churned then account_overrides.potential_tier_rank
-        end as potential_tier_rank,
-        case
-            when not basis_history.is_churned then account_overrides.reference_tier_rank
-        end as reference_tier_rank
+        case when basis_history.is_live then tier_ranks.potential_tier_rank end as potential_tier_rank,
+        case when basis_history.is_live then tier_ranks.reference_tier_rank end as reference_tier_rank
     from basis_history
     inner join tier_ranks
         on basis_history.account_id = tier_ranks.account_id
         and basis_history.as_of_date = tier_ranks.as_of_date
-    inner join account_overrides
-        on basis_history.account_id = account_overrides.account_id
     cross join lowest_tier
 
 ),
@@ -235,8 +239,9 @@ final as (
         served.basis_arr,
         served.potential_arr,
         served.is_reference,
-        served.is_churned,
+        served.is_paying,
         served.basis_tier_rank,
+        served.current_tier_rank,
         served.held_tier_rank,
         served.potential_tier_rank,
         served.reference_tier_rank,
@@ -251,6 +256,7 @@ final as (
     from served
     inner join revenue_tiers
         on served.tier_rank = revenue_tiers.tier_rank
+    where served.as_of_date between {{ as_of_start() }} and {{ as_of_end() }}
 
 )
 
