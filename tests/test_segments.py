@@ -70,10 +70,11 @@ ACCOUNTS = [
                        (date(2025, 6, 12), None, 9000)]),
     # enterprise falling to $60K on 2025-05-15 for good: down on the 30th day, 2025-06-13
     Account("dropper", [(HISTORY_START, date(2025, 5, 14), 9000), (date(2025, 5, 15), None, 5000)]),
-    # $6K reference account -> served at mid_market; $12K with $150K potential -> enterprise
+    # $6K reference account -> served at mid_market; $12K with $150K potential -> mid_market (potential
+    # lifts an account at most one tier above the tier of its ARR)
     Account("reference", [(HISTORY_START, None, 500)], is_reference=True, industry="education"),
     Account("potential", [(HISTORY_START, None, 1000)], potential_arr=150000, industry=""),
-    # pays until 2025-06-11 -> churned from 2025-06-12
+    # pays until 2025-06-11 -> churned from 2025-06-12: keeps its tier, served no coverage
     Account("churner", [(HISTORY_START, date(2025, 6, 11), 1000)], csm_owner=None),
 ]
 
@@ -210,9 +211,11 @@ def test_tiers_with_memory_and_overrides(built: Warehouse) -> None:
 
     current = built.table("marts.account_segments").set_index("account_id")
     assert (current.loc["reference", "arr_tier"], current.loc["reference", "tier_reason"]) == ("mid_market", "reference_account")
-    assert (current.loc["potential", "arr_tier"], current.loc["potential", "tier_reason"]) == ("enterprise", "potential_arr")
+    assert (current.loc["potential", "arr_tier"], current.loc["potential", "tier_reason"]) == ("mid_market", "potential_arr")
     assert current.loc["potential", "vertical"] == "unknown"
     assert current.loc["churner", "lifecycle_stage"] == "churned" and not current.loc["churner", "is_at_risk"]
+    assert (current.loc["churner", "arr_tier"], current.loc["churner", "tier_reason"]) == ("smb", "churned")
+    assert current.loc["churner", "coverage_model"] == "none" and pd.isna(current.loc["churner", "csm_ratio"])
     lifecycle = built.table("marts.segment_transitions", "account_id = 'churner' and segment_type = 'lifecycle_stage'")
     assert lifecycle[["effective_date", "to_value", "trigger"]].astype(str).values.tolist() == [
         ["2024-08-30", "adoption", "onboarding_completed"],  # day 91 from the first start

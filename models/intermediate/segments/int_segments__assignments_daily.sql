@@ -57,8 +57,8 @@ coverage_served as (
 
 ),
 
--- the days of the run's range, each concern's values beside them; coverage by the tier served
--- and the risk of the day
+-- the days of the run's range, each concern's values beside them; coverage by the tier served,
+-- the risk of the day and whether the account is live
 joined as (
 
     select
@@ -108,6 +108,7 @@ joined as (
     left join coverage_served
         on revenue_tiers_daily.tier_rank = coverage_served.tier_rank
         and risk_rules.is_at_risk = coverage_served.is_at_risk
+        and lifecycle_stages.is_live = coverage_served.is_live
     where account_features.as_of_date between {{ as_of_start() }} and {{ as_of_end() }}
 
 ),

@@ -1,8 +1,8 @@
 {#-
     The at-risk rules of every account and day of account_features_daily: each rule on its own,
-    whether the account is at risk, and the rules that fired. Risk is the risk of churning, so a
-    churned account is not at risk. A day's rules depend on that day's features and health only,
-    so the view serves any as-of day that has been computed.
+    whether the account is at risk, and the rules that fired. Risk is the risk of churning, so
+    only a live account (not churned, not a lapsed trial) can be at risk. A day's rules depend on
+    that day's features and health only, so the view serves any as-of day that has been computed.
 -#}
 
 with

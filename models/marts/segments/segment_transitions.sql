@@ -54,6 +54,8 @@ triggered as (
     select
         *,
         case
+            -- a paying spell starts from its ARR, up or down from the tier kept while not paying
+            when segment_type = 'arr_tier' and from_reason = 'churned' then 'reactivated'
             when segment_type = 'arr_tier' and direction = 'up'
                 then case segment_reason
                     when 'potential_arr' then 'potential_arr_override'
@@ -71,6 +73,9 @@ triggered as (
                 then case
                     when segment_value = 'churned' then 'churned'
                     when from_value = 'churned' then 'reactivated'
+                    when segment_value = 'lapsed_trial' then 'trial_lapsed'
+                    when segment_value = 'trial' then 'trial_restarted'
+                    when from_value in ('trial', 'lapsed_trial') then 'trial_converted'
                     when from_value = 'onboarding' then 'onboarding_completed'
                     when segment_value = 'renewal' then 'renewal_window_opened'
                     when from_value = 'renewal' then 'renewal_window_closed'
