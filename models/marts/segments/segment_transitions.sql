@@ -80,10 +80,23 @@ triggered as (
                     when segment_value = 'renewal' then 'renewal_window_opened'
                     when from_value = 'renewal' then 'renewal_window_closed'
                 end
-            when segment_type = 'health_band' then 'health_band_changed'
+            -- a worse band as soon as the score falls below its floor, a better one past the margin;
+            -- to or from unknown or none (no score, not live): changed
+            when segment_type = 'health_band'
+                then case direction
+                    when 'down' then 'health_band_worsened'
+                    when 'up' then 'health_band_recovered'
+                    else 'health_band_changed'
+                end
             when segment_type = 'vertical' then 'industry_changed'
+            -- at risk on the first day the rule holds; cleared after the exit days without it, or
+            -- at once when the account is no longer live
             when segment_type = 'risk'
-                then case when segment_value = 'at_risk' then 'risk_rule_fired' else 'risk_cleared' end
+                then case
+                    when segment_value = 'at_risk' then 'risk_rule_fired'
+                    when segment_reason = 'not_live' then 'no_longer_live'
+                    else 'risk_cleared'
+                end
         end as trigger_rule
     from directed
 
