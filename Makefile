@@ -18,13 +18,15 @@ export GX_ANALYTICS_ENABLED := false
 export DBT_PROFILES_DIR := $(CURDIR)
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
-.PHONY: help venv run test dev generate load bench lint clean postgres-server java test-spark
+.PHONY: help venv run demo test dev generate load bench bench-quality lint clean postgres-server chromium java test-spark
 
 help:
 	@echo "make run    - build everything on the demo (or your) landing data through Dagster, check and publish"
+	@echo "make demo   - the same, generating the demo dataset into the landing folder when it holds no file"
 	@echo "make test   - the whole test suite"
 	@echo "make dev    - the Dagster UI on http://127.0.0.1:3000"
 	@echo "make bench  - benchmarks (20,000 accounts x 400 days)"
+	@echo "make bench-quality - backtest of the segments on three generated datasets (after changing a rule)"
 	@echo "make lint   - SQL style of models/ and macros/ (sqlfluff, .sqlfluff); Python too when ruff is installed"
 	@echo "make test-spark - the project on a local Spark session (its own venv, Java 17)"
 
@@ -37,12 +39,21 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 venv: $(STAMP)
 
-# ARGS: e.g. ARGS="--start 2026-01-01 --end 2026-01-31" (a backfill in one run), "--full-refresh".
+# ARGS: e.g. ARGS="--start 2026-01-01 --end 2026-01-31" (a backfill in one run), "--full-refresh",
+# "--verbose" (Dagster's and dbt's own lines too), "--quiet", "--wait" (for a refresh already running).
 run: $(STAMP)
 	@$(PY) -m orchestration.cli run $(ARGS)
 
-test: $(STAMP) postgres-server
+demo: $(STAMP)
+	@$(PY) -m orchestration.cli run --demo $(ARGS)
+
+test: $(STAMP) postgres-server chromium
 	@$(PY) -m pytest
+
+# The report page's test renders it in headless Chromium: install Debian's package when missing.
+chromium:
+	@command -v chromium >/dev/null || { echo "==> installing Chromium (headless) for the report page's test"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 
 # The tests start a throwaway PostgreSQL cluster (tests/pg_server.py): install the server when missing.
 postgres-server: $(STAMP)
@@ -74,6 +85,10 @@ load: $(STAMP)
 
 bench: $(STAMP)
 	@$(PY) bench/run.py
+
+# ARGS: e.g. ARGS="--datasets 7:2000x400" (the demo data only), "--reuse" (report on the last runs).
+bench-quality: $(STAMP)
+	@$(PY) bench/quality.py $(ARGS)
 
 # sqlfluff compiles every model with dbt (.sqlfluff: an in-memory DuckDB, fixed as-of vars). ruff is
 # not a dependency: Python is checked only where it is installed (in the venv or on the PATH).

@@ -16,7 +16,8 @@ to the day after the last day built when it would leave a hole in the daily tabl
 
 No dbt macro looks at the warehouse to choose days: an analyst running dbt by hand passes the vars,
 e.g. `dbt build --vars "$(python -m orchestration.as_of)"` for the range a refresh would compute now.
-This module imports only the lower modules (settings, project, warehouse).
+This module imports only the lower modules (settings, warehouse, contract; project when deciding
+for the warehouse).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from orchestration import project, settings, warehouse
+from orchestration import settings, warehouse
 from orchestration.contract import RAW_SCHEMA
 
 
@@ -206,6 +207,9 @@ def connect() -> Any:
 
 def for_warehouse(request: Request) -> AsOfRange:
     """Decide the range of a run on the target warehouse as it is now."""
+    # imported here: the rest of this module also serves where dbt's Dagster integration is not installed
+    from orchestration import project
+
     con = connect()
     try:
         bounds = read_bounds(con, project.daily_models())

@@ -5,7 +5,16 @@ Dagster instance under DAGSTER_HOME (so `make dev` shows its history): landing -
 checks -> publish. Without options the dbt step computes the default as-of range (the whole
 history on a first build, then from the day after the last day built to the latest complete day
 of the data; see orchestration/as_of.py); `--as-of-date` or `--start/--end` ask for past days, in
-one run. It prints the run's summary from the run log and exits 1 when nothing was published.
+one run. It prints a line per step with its progress (orchestration/console.py; `--verbose` adds
+Dagster's and dbt's own lines, which the run's log file under the data folder keeps either way),
+then the run's summary from the run log.
+
+What a person can get wrong ends in one `error:` line that says what to do, never a traceback
+(unless `--verbose`): an option value, a landing folder they named that is missing or empty, a
+landing file that cannot be loaded, input too broken or a failed blocking check, another refresh
+running. Exit status: 0 published, 1 nothing published, 2 a bad option, 3 another refresh holds
+the lock (orchestration/run_lock.py; `--wait` waits for it instead). Demo data is generated only
+into the default landing folder, or where `--demo` (`make demo`) asks for it.
 
 `dev` serves the Dagster UI on 127.0.0.1 and stops it cleanly on Ctrl-C or SIGTERM. A shell that
 starts a job in the background without job control sets SIGINT to "ignore" for it; Python then
@@ -17,19 +26,25 @@ with default signal handlers, catches SIGINT/SIGTERM itself, and passes them on 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
+import traceback
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration import settings
+from orchestration import run_lock, settings
+from orchestration.preflight import UserError, check_warehouse_free, generate_demo_data, needs_demo_data
 
 if TYPE_CHECKING:  # imported lazily below: Dagster takes seconds to import
     from dagster import DagsterInstance
 
+    from orchestration.console import RunConsole
     from orchestration.runlog import RunEntry
 
 DAGSTER_YAML = """\
@@ -38,7 +53,9 @@ telemetry:
   enabled: false
 nux:
   enabled: false
-# One run at a time: DuckDB lets one process write the warehouse.
+# One run at a time: the run queue holds the schedule's, the sensor's and the UI's runs while one is
+# in progress (a `make run` too: it is recorded here). Every run also takes the refresh lock
+# (data/refresh.lock), which `make run` takes before it starts: DuckDB lets one process write the warehouse.
 concurrency:
   runs:
     max_concurrent_runs: 1
@@ -48,15 +65,19 @@ run_monitoring:
 """
 CLI_PID_TAG = "cs/cli_pid"
 STOP_GRACE_SECONDS = 30
+EXIT_PUBLISHED, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+LOGS_DIR = "logs"  # under the data folder: one log file per `cli run`
 
 
-def prepare_environment() -> None:
+def prepare_environment(*, colour: bool = False) -> None:
     """Telemetry off; absolute data paths so dbt (run from the project folder) and Python agree."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("DBT_PROFILES_DIR", str(settings.PROJECT_DIR))
+    # dbt's lines go to a log file, and to the console with --verbose: colour only on a terminal.
+    os.environ.setdefault("DBT_USE_COLORS", "true" if colour else "false")
     os.environ["CS_DATA_DIR"] = str(settings.data_dir())
     os.environ["CS_LANDING_DIR"] = str(settings.landing_dir())
     os.environ["CS_WAREHOUSE_PATH"] = str(settings.warehouse_path())
@@ -66,21 +87,6 @@ def prepare_environment() -> None:
     os.environ["DAGSTER_HOME"] = str(home)
     if not (home / "dagster.yaml").exists():
         (home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
-
-
-def ensure_landing_data() -> None:
-    """Generate the demo dataset when the landing folder holds no file (a first `make run`).
-
-    The demo's ground truth (each account's latent churn propensity, for benchmarks) goes to the
-    folder `demo_truth` beside the landing folder (`data/demo_truth`), where no model reads it.
-    """
-    landing = settings.landing_dir()
-    if landing.is_dir() and any(p.is_file() for p in landing.rglob("*")):
-        return
-    truth = landing.parent / "demo_truth"
-    print(f"==> {landing} is empty: generating the demo dataset (ground truth in {truth})", flush=True)
-    command = [sys.executable, "-m", "demo_data", "--out", str(landing), "--truth", str(truth)]
-    subprocess.run(command, check=True)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -113,7 +119,7 @@ def dbt_step_config(args: argparse.Namespace) -> dict[str, object]:
     try:
         as_of.Request.parse(args.as_of_date, args.start, args.end, args.full_refresh)
     except as_of.AsOfError as error:
-        raise SystemExit(f"error: {error}") from None
+        raise UserError(str(error)) from None
     options = {"as_of_date": args.as_of_date, "as_of_start": args.start, "as_of_end": args.end}
     config: dict[str, object] = {key: value for key, value in options.items() if value}
     if args.full_refresh:
@@ -121,32 +127,110 @@ def dbt_step_config(args: argparse.Namespace) -> dict[str, object]:
     return config
 
 
+def closing_error(entry: RunEntry) -> str:
+    """The one line a run that published nothing ends with (the summary above it has the details)."""
+    failed = [c for c in entry.checks if c.outcome == "failed"]
+    if failed:
+        named = "; ".join(f"{c.asset_key} {c.check_name}" for c in failed[:3])
+        named += "; ..." if len(failed) > 3 else ""
+        return (f"nothing published: {len(failed)} blocking check(s) failed ({named}); what each found is "
+                "above (and in ops.run_log_checks of the warehouse): fix the input and run again")
+    first = entry.message.splitlines()[0] if entry.message else "the run failed; its log says why"
+    return f"nothing published: {first}"
+
+
+def log_path_for(run_id: str) -> Path:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return settings.data_dir() / LOGS_DIR / f"refresh-{stamp}-{run_id[:8]}.log"
+
+
 def run(args: argparse.Namespace) -> int:
-    step_config = dbt_step_config(args)
-    prepare_environment()
-    ensure_landing_data()
-    print("==> parsing the dbt project", flush=True)
-    from orchestration.project import prepare_manifest
+    from orchestration.console import RunConsole
 
-    prepare_manifest(force=True)
+    try:
+        step_config = dbt_step_config(args)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        generate = needs_demo_data(args.demo)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    prepare_environment(colour=args.verbose and sys.stdout.isatty())
+    run_id = str(uuid.uuid4())
+    with RunConsole(log_path_for(run_id), verbose=args.verbose, quiet=args.quiet) as console:
+        def say_who(holder: run_lock.Holder) -> None:
+            console.say(f"==> waiting for {holder.describe()} to finish (Ctrl-C gives up)", always=True)
 
-    from dagster import DagsterInstance
+        try:
+            with run_lock.hold(run_id, "cli run", wait_seconds=math.inf if args.wait else 0, on_wait=say_who):
+                return refresh(args, run_id, step_config, generate, console)
+        except run_lock.LockHeld as held:
+            console.error(f"{held.holder.describe()} is running on {settings.data_dir()}: wait for it to "
+                          "finish, or run again with --wait to start when it is done")
+            return EXIT_LOCKED
+        except UserError as error:
+            console.error(str(error))
+            return EXIT_FAILED
+        except KeyboardInterrupt:
+            console.error(f"interrupted: nothing published, {settings.serving_path()} is unchanged")
+            return EXIT_INTERRUPTED
+        except Exception as error:  # a bug or an environment problem: the traceback is in the log
+            console.log_only(traceback.format_exc())
+            if args.verbose:
+                traceback.print_exc()
+            first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            console.error(f"{first} (unexpected; the traceback is in {console.log_path}, "
+                          "or run with --verbose)")
+            return EXIT_FAILED
 
-    from orchestration import runlog
-    from orchestration.definitions import defs
 
-    instance = DagsterInstance.get()
-    fail_orphaned_runs(instance)
-    run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    if step_config:
-        run_config["ops"] = {"dbt_models": {"config": step_config}}
-    print(f"==> running the refresh job (Dagster home {instance.root_directory})", flush=True)
-    result = defs.resolve_job_def("refresh").execute_in_process(
-        instance=instance, run_config=run_config, tags={CLI_PID_TAG: str(os.getpid())}, raise_on_error=False
-    )
-    entry = finish_run(instance, result.run_id)
-    print("\n" + runlog.summary(entry, str(settings.serving_path())), flush=True)
-    return 0 if entry.status == runlog.PUBLISHED else 1
+def refresh(args: argparse.Namespace, run_id: str, step_config: dict[str, object], generate: bool,
+            console: RunConsole) -> int:
+    """The run itself, under the lock: demo data if asked, parse, the refresh job, its summary."""
+    check_warehouse_free()
+    if generate:
+        generate_demo_data(console)
+    elif args.demo:
+        console.say(f"==> {settings.landing_dir()} holds files: loading them (no demo data generated)")
+    with console.capturing():
+        console.say("==> parsing the dbt project")
+        from orchestration.project import prepare_manifest
+
+        prepare_manifest(force=True)
+
+        from dagster import DagsterInstance
+
+        from orchestration import actions, quality, report, runlog
+        from orchestration.definitions import defs, gx_checks
+
+        instance = DagsterInstance.get()
+        fail_orphaned_runs(instance)
+        console.check_totals.update({checks.node_def.name: len(checks.check_keys) for checks in gx_checks})
+        job = defs.resolve_job_def("refresh").with_logger_defs({"cli": console.logger_def()})
+        run_config: dict = {"loggers": {"cli": {}}}
+        if step_config:
+            run_config["ops"] = {"dbt_models": {"config": step_config}}
+        console.say(f"==> run {run_id[:8]} of the refresh job: {settings.landing_dir()} -> "
+                    f"{settings.serving_path()} (Dagster home {instance.root_directory})")
+        job.execute_in_process(instance=instance, run_config=run_config, run_id=run_id,
+                               tags={CLI_PID_TAG: str(os.getpid())}, raise_on_error=False)
+        entry = finish_run(instance, run_id)
+    console.say("\n" + runlog.summary(entry, str(settings.serving_path())), always=True)
+    if entry.status == runlog.PUBLISHED:
+        console.say(quality.latest_summary(settings.serving_path()), always=True)
+        page = report.report_path(settings.serving_path())
+        if page.exists():
+            console.say(f"Report page (opens offline in any browser): {page}", always=True)
+    delivery = actions.counts_for_run(settings.warehouse_path(), run_id)
+    if delivery is not None:
+        console.say(delivery.summary(), always=True)
+    console.say(f"Log of this run (Dagster's and dbt's lines): {console.log_path}", always=True)
+    if entry.status == runlog.PUBLISHED:
+        return EXIT_PUBLISHED
+    console.error(closing_error(entry))
+    return EXIT_FAILED
 
 
 def finish_run(instance: DagsterInstance, run_id: str) -> RunEntry:
@@ -157,7 +241,7 @@ def finish_run(instance: DagsterInstance, run_id: str) -> RunEntry:
 
     try:
         con = warehouse.connect_duckdb()
-    except duckdb.IOException as error:  # e.g. a run of `make dev` holds the warehouse
+    except duckdb.IOException as error:  # another program opened the warehouse during the run
         entry = runlog.collect(instance, run_id, runlog.FAILED)
         entry.message += f"\n(not recorded in the run log: {error})"
         return entry
@@ -204,8 +288,9 @@ def dev(args: argparse.Namespace) -> int:
     prepare_environment()
     # No parse here: under `dagster dev` the code location parses the dbt project on every (re)load.
     port = args.port or settings.dagster_port()
-    command = [sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port),
-               "-m", "orchestration.definitions"]
+    # No -m: run in the project folder, dagster dev loads the code location pyproject.toml names
+    # ([tool.dagster]: cs_segmentation), the name the UI's links use.
+    command = [sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(settings.PROJECT_DIR),
                                                                       os.environ.get("PYTHONPATH")]))}
     # The venv's bin first, so the dagster dev processes find the same dbt.
@@ -233,6 +318,14 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--end", help="last as-of day of a range (with --start)")
     run_parser.add_argument("--full-refresh", action="store_true",
                             help="rebuild the daily models over the whole history")
+    run_parser.add_argument("--demo", action="store_true",
+                            help="generate the demo dataset into the landing folder when it holds no file")
+    run_parser.add_argument("--wait", action="store_true",
+                            help="when another refresh is running, wait for it instead of exiting")
+    run_parser.add_argument("-v", "--verbose", action="store_true",
+                            help="print Dagster's and dbt's own lines too, and tracebacks")
+    run_parser.add_argument("-q", "--quiet", action="store_true",
+                            help="print only the summary and errors")
     run_parser.set_defaults(handler=run)
     dev_parser = commands.add_parser("dev", help="serve the Dagster UI on 127.0.0.1")
     dev_parser.add_argument("--port", type=int, help="port (default CS_DAGSTER_PORT or 3000)")
@@ -241,5 +334,16 @@ def main(argv: list[str] | None = None) -> int:
     return args.handler(args)
 
 
+def quiet_shutdown() -> None:
+    """Send stderr to /dev/null once everything is said: while the interpreter shuts down, DuckDB's
+    bindings (nanobind) may print a screen of harmless "leaked instance" warnings, depending on
+    what the garbage collector got to, after the last line a person should read."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    quiet_shutdown()
+    sys.exit(status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
+from orchestration.assets.delivery import actions_delivery
 from orchestration.assets.dbt import dbt_models, model_asset_key
 from orchestration.assets.loader import landing_files, raw_asset_key, raw_tables
 from orchestration.assets.publish import build_publish_asset
@@ -22,7 +23,7 @@ blocking_checks = [
 serving_database = build_publish_asset(public_tables, blocking_checks)
 
 defs = Definitions(
-    assets=[landing_files, raw_tables, dbt_models, serving_database],
+    assets=[landing_files, raw_tables, dbt_models, serving_database, actions_delivery],
     asset_checks=gx_checks,
     jobs=[refresh_job],
     schedules=[daily_refresh],

@@ -14,7 +14,7 @@ readers behind it), then the old schema is dropped, or left for the next publish
 A publish that fails before the swap leaves `marts` exactly as it was.
 
 CLI, after a successful `dbt build --target postgres`: `python -m orchestration.postgres_serving
-[TABLE ...]` publishes the public tables (default: all of SPEC section 6) and prints the row counts.
+[TABLE ...]` publishes the public tables (default: all of them) and prints the row counts.
 
 The read-only role for BI tools (CS_PG_BI_ROLE, password CS_PG_BI_PASSWORD) is created here when
 missing: it may connect to the serving database and select from the tables of `marts`, nothing else.
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from orchestration import settings, warehouse
 from orchestration.project import MARTS_SCHEMA, PUBLIC_TABLES
 
-SERVING_SCHEMA = "marts"  # SPEC section 6: the public tables are in schema `marts` on a server warehouse
+SERVING_SCHEMA = "marts"  # the public tables live in schema `marts` on a server warehouse
 NEXT_SCHEMA = "marts__next"  # filled by a publish, renamed to `marts` by its swap
 PREVIOUS_SCHEMA = "marts__previous"  # the replaced `marts`, dropped after the swap
 SWAP_LOCK_TIMEOUT = "500ms"  # under PostgreSQL's 1 s deadlock_timeout: a publish gives way to readers

@@ -29,6 +29,7 @@ PUBLIC_TABLES: tuple[str, ...] = (
     "segment_summary_monthly",
     "health_band_outcomes",
     "user_segments",
+    "segment_quality_monthly",
 )
 # Warehouse schema the marts (public tables) are built in (see macros/generate_schema_name.sql).
 MARTS_SCHEMA = "marts"
@@ -102,6 +103,11 @@ def _manifest() -> dict[str, Any]:
         return json.load(f)
 
 
+def manifest_nodes() -> dict[str, dict[str, Any]]:
+    """The manifest's nodes by unique id (models, seeds, snapshots, tests)."""
+    return _manifest()["nodes"]
+
+
 def daily_models() -> list[tuple[str, str]]:
     """`(schema, name)` of the daily models: incremental models with an `as_of_date` column.
 
@@ -114,6 +120,15 @@ def daily_models() -> list[tuple[str, str]]:
         and node["config"].get("materialized") == "incremental"
         and "as_of_date" in node.get("columns", {})
     )
+
+
+def public_descriptions() -> dict[str, tuple[str, dict[str, str]]]:
+    """Each public table's dbt description and its columns' descriptions (the serving file's comments)."""
+    return {
+        node["name"]: (node["description"], {name: column["description"] for name, column in node["columns"].items()})
+        for node in _manifest()["nodes"].values()
+        if node["resource_type"] == "model" and node["name"] in PUBLIC_TABLES
+    }
 
 
 def accepted_values(model: str, column: str) -> list[Any]:

@@ -161,11 +161,20 @@ def collect(instance: DagsterInstance, run_id: str, status: str) -> RunEntry:
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             _add_check(entry, event.event_specific_data)
         else:
-            failures.append(f"step {event.step_key} failed: {_error_text(event.step_failure_data.error)}")
+            failures.append(f"step {event.step_key} failed: {_failure_text(event.step_failure_data)}")
     failed_checks = [f"check {c.asset_key} {c.check_name} failed: {c.description}" for c in entry.checks
                      if c.outcome == "failed"]
     entry.message = "\n".join(failed_checks + failures)
     return entry
+
+
+def _failure_text(failure: Any) -> str:
+    """What a step failure says: a `Failure` our steps raise (an expected one, e.g. a landing file
+    without a column) in full, as it says what to do; any other error, in its first lines."""
+    described = failure.user_failure_data.description if failure.user_failure_data else None
+    if described and failure.error is not None and failure.error.cls_name == "Failure":
+        return described
+    return _error_text(failure.error)
 
 
 def _error_text(error: Any) -> str:

@@ -82,3 +82,33 @@ def schedule_cron() -> str:
     """Cron (UTC) of the daily refresh; default 05:00 UTC, after nightly syncs have landed."""
     return os.environ.get("CS_SCHEDULE_CRON", "0 5 * * *")
 
+
+
+def outbox_dir() -> Path:
+    """Folder of the actions outbox: one JSON-lines file per run that opened actions."""
+    return _path("CS_OUTBOX_DIR", data_dir() / "outbox")
+
+
+def actions_webhook_url() -> str | None:
+    """Where new actions are POSTed (None: the outbox only). May carry a token: never log it whole."""
+    return os.environ.get("CS_ACTIONS_WEBHOOK_URL") or None
+
+
+def actions_webhook_batch() -> int:
+    """Actions per POST."""
+    return int(os.environ.get("CS_ACTIONS_WEBHOOK_BATCH", "100"))
+
+
+def actions_webhook_timeout_seconds() -> float:
+    """How long one POST may take (connect and response) before it counts as failed."""
+    return float(os.environ.get("CS_ACTIONS_WEBHOOK_TIMEOUT_SECONDS", "10"))
+
+
+def actions_webhook_retries() -> int:
+    """Further attempts of a failed POST within one run (the next run tries again in any case)."""
+    return int(os.environ.get("CS_ACTIONS_WEBHOOK_RETRIES", "3"))
+
+
+def actions_webhook_backoff_seconds() -> float:
+    """Wait before the first retry of a POST; it doubles before each further retry."""
+    return float(os.environ.get("CS_ACTIONS_WEBHOOK_BACKOFF_SECONDS", "1"))

@@ -28,8 +28,8 @@ from orchestration.settings import PROJECT_DIR
 from tests.ops_pipeline import environment
 
 AS_OF_VARS = ("as_of_date", "as_of_start", "as_of_end")
-# dbt commands that compile models, so need the as-of vars
-COMPILING = ("build", "run", "test", "compile", "show")
+# dbt commands that compile models (or the snapshot, which stamps the as-of end), so need the as-of vars
+COMPILING = ("build", "run", "test", "compile", "show", "snapshot")
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
@@ -92,6 +92,13 @@ class DbtWarehouse:
                   if str(r.status) not in ("success", "pass")]
         assert result.success, f"dbt {' '.join(cli)} failed: {result.exception or failed}"
         return result
+
+    def materialize(self, *select: str, full_refresh: bool = False, vars_: dict[str, str] | None = None) -> Any:
+        """Build the selected seeds, snapshots and models without their tests: what `dbt run` does, plus
+        the snapshots (`dbt run` takes none, and the account attribute periods read one)."""
+        return self.dbt("build", *(["--select", *select] if select else []),
+                        "--exclude-resource-type", "test", "unit_test",
+                        *(["--full-refresh"] if full_refresh else []), vars_=vars_)
 
     def query(self, sql: str) -> pd.DataFrame:
         # Same (default) configuration as dbt's connection: DuckDB refuses a second, different one.

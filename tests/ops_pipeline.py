@@ -2,8 +2,9 @@
 
 `published_base()` generates the landing files, drops the last day of usage events (so a later
 refresh with the full files has a new as-of day to publish), runs the whole refresh job in process
-and returns the folder; tests work on a copy (`copy_base`). The landing files, the warehouse and
-the serving file live in temporary folders; dbt's artifacts go where DBT_TARGET_PATH says.
+and returns the folder; tests work on a copy (`copy_base`), some after breaking its landing files
+(`drop_recent_usage`, `add_bad_subscriptions`). The landing files, the warehouse and the serving
+file live in temporary folders; dbt's artifacts go where DBT_TARGET_PATH says.
 """
 
 from __future__ import annotations
@@ -132,6 +133,39 @@ def use_next_landing(root: Path) -> None:
     shutil.copytree(root / NEXT_LANDING, root / LANDING)
 
 
+def drop_recent_usage(root: Path) -> None:
+    """Lose 70% of the last week's usage events: a broken sync the loader cannot see, GX can."""
+    path = root / LANDING / "usage_events.parquet"
+    kept = path.with_name("usage_events.kept.parquet")
+    con = duckdb.connect()
+    con.execute(f"""
+        copy (
+            select * from read_parquet('{path}')
+            where occurred_at <= (select max(occurred_at) from read_parquet('{path}')) - interval 7 day
+               or hash(event_id) % 10 < 3
+        ) to '{kept}' (format parquet)
+    """)
+    con.close()
+    os.replace(kept, path)
+
+
+def add_bad_subscriptions(root: Path) -> None:
+    """Append subscriptions with a negative MRR, 20% of the table: input too broken to publish."""
+    path = root / LANDING / "subscriptions.parquet"
+    more = path.with_name("subscriptions.more.parquet")
+    con = duckdb.connect()
+    con.execute(f"""
+        copy (
+            select * from read_parquet('{path}')
+            union all
+            select * replace ('bad-' || subscription_id as subscription_id, -1 as mrr)
+            from read_parquet('{path}') using sample 20 percent (bernoulli, 1)
+        ) to '{more}' (format parquet)
+    """)
+    con.close()
+    os.replace(more, path)
+
+
 def fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
     """What a reader sees: per serving table its row count and latest as-of day, and the last publish."""
     tables = [r[0] for r in con.execute(
@@ -155,6 +189,29 @@ def refresh_process(root: Path, **popen: Any) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
     return subprocess.Popen([sys.executable, "-m", "tests.ops_pipeline", str(root)], cwd=PROJECT_DIR, env=env,
                             start_new_session=True, **popen)
+
+
+HOLDER = """
+import sys, time
+from orchestration import run_lock
+with run_lock.hold("holder-run-id", "a test"):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[1]))
+"""
+
+
+@contextmanager
+def lock_held_elsewhere(root: Path, seconds: float) -> Iterator[subprocess.Popen]:
+    """Another process holds the refresh lock of `root` for `seconds` (run id "holder-run-id")."""
+    env = {**os.environ, **environment_for(root), "PYTHONPATH": str(PROJECT_DIR)}
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(seconds)], cwd=PROJECT_DIR, env=env,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def latest_complete_day() -> date:

@@ -3,7 +3,7 @@
 Each case is a SQL expression (usually a macro call) with the answer it must give; all cases of a
 group run as one `dbt show --inline` query per engine, through the project's real profiles and
 macros. The groups cover our adapter-dispatched macros (macros/cross_db), the dbt macros the models
-call (datediff, date_trunc, last_day, date_spine, generate_series, concat, cast...) and the plain
+call (datediff, date_trunc, last_day, day_spine, generate_series, concat, cast...) and the plain
 SQL constructs the models use as they are (window frames, boolean aggregates, integer division
 avoided through safe_divide).
 
@@ -67,13 +67,14 @@ SCALAR_CASES: dict[str, tuple[str, Any]] = {
     "boolean_comparison": ("(select max(case when x > 2 then 1 else 0 end) = 1 from (" + rows(1, 2, 3) + ") as v)", True),
     "median_even": ("(select {{ median('x') }} from (" + rows(1, 2, 3, 10) + ") as v)", 2.5),
     "median_odd": ("(select {{ median('x') }} from (" + rows(5, 1, 3) + ") as v)", 3),
-    "date_spine_days": (
-        "(select count(*) from ({{ dbt.date_spine('day', \"cast('2024-02-27' as date)\", \"cast('2024-03-02' as date)\") }}) as spine)",
-        4,
+    "day_spine_days_over_a_leap_day": (
+        "(select count(*) from ({{ day_spine('2024-02-27', '2024-03-02') }}) as spine)",
+        5,
     ),
-    "date_spine_first_day": (
-        "(select cast(min(date_day) as date) from ({{ dbt.date_spine('day', \"cast('2024-02-27' as date)\", \"cast('2024-03-02' as date)\") }}) as spine)",
-        date(2024, 2, 27),
+    "day_spine_first_and_last_day": (
+        "(select {{ dbt.concat([dbt.cast('min(as_of_date)', 'varchar'), \"'/'\", dbt.cast('max(as_of_date)', 'varchar')]) }}"
+        " from ({{ day_spine('2024-02-27', '2024-03-02') }}) as spine)",
+        "2024-02-27/2024-03-02",
     ),
     "generate_series": ("(select sum(generated_number) from ({{ dbt.generate_series(5) }}) as series)", 15),
     # a rolling 3-row window frame, as the features and health models use them

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -33,7 +33,14 @@ from orchestration.definitions import defs
 from orchestration.project import MARTS_SCHEMA, PUBLIC_TABLES, dbt_project
 from orchestration.sensors import SETTLE_SECONDS, landing_listing
 from orchestration.settings import PROJECT_DIR
-from tests.ops_pipeline import QUIET, copy_base, latest_complete_day, published_base, refresh
+from tests.ops_pipeline import (
+    QUIET,
+    copy_base,
+    latest_complete_day,
+    lock_held_elsewhere,
+    published_base,
+    refresh,
+)
 
 
 def _manifest_models() -> set[str]:
@@ -105,6 +112,9 @@ def test_a_backfilled_range_gives_the_same_rows_as_the_full_build(tmp_path: Path
     assert len(features) == 1
     metadata = features[0].materialization.metadata
     assert (metadata["as_of_start"].value, metadata["as_of_end"].value) == (start.isoformat(), end.isoformat())
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+        table_rows = con.execute(f"select count(*) from {MARTS_SCHEMA}.account_features_daily").fetchone()[0]
+    assert metadata["dagster/row_count"].value == table_rows  # the table's rows, read after the build
     assert runlog.collect(instance, result.run_id, runlog.PUBLISHED).as_of_range == f"{start}..{end}"
 
 
@@ -116,6 +126,31 @@ def test_a_request_that_cannot_be_met_fails_with_its_reason(tmp_path: Path) -> N
     assert not result.success
     message = runlog.collect(instance, result.run_id, runlog.FAILED).message
     assert f"as-of day {after_the_data} is after" in message
+
+
+def test_a_run_dagster_launches_waits_for_the_refresh_lock(tmp_path: Path) -> None:
+    root = copy_base(tmp_path / "data")
+    # A day after the data: the run fails fast, once it has the lock.
+    config = {"as_of_date": (latest_complete_day() + timedelta(days=5)).isoformat()}
+    with lock_held_elsewhere(root, seconds=5) as holder:
+        started = time.monotonic()
+        result, instance = refresh(root, run_config={**QUIET, "ops": {"dbt_models": {"config": config}}})
+        waited = time.monotonic() - started
+        assert holder.poll() is not None, "the run started while another process held the lock"
+    assert waited >= 3
+    messages = [record.user_message for record in instance.all_logs(result.run_id)]
+    assert any("waiting for another refresh (run holder-r" in m for m in messages)
+    assert not result.success  # and then it ran: its as-of day is after the data
+
+
+def test_the_instance_queues_runs_one_at_a_time(tmp_path: Path) -> None:
+    from dagster import DagsterInstance
+
+    from orchestration.cli import DAGSTER_YAML
+
+    (tmp_path / "dagster.yaml").write_text(DAGSTER_YAML)
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
 
 
 def test_schedule_refreshes_the_default_range() -> None:
@@ -161,6 +196,36 @@ def test_landing_sensor_runs_once_per_new_set_of_files(
     assert set(json.loads(third.cursor)) == set(landing_listing(landing))
 
 
+def test_landing_sensor_does_not_rerun_what_the_last_publish_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first `make dev` after `make run`: no cursor yet, but the files were loaded by the publish."""
+    landing, serving = tmp_path / "landing", tmp_path / "serving.duckdb"
+    landing.mkdir()
+    monkeypatch.setenv("CS_LANDING_DIR", str(landing))
+    monkeypatch.setenv("CS_SERVING_PATH", str(serving))
+    sensor = defs.resolve_sensor_def("landing_files_sensor")
+    loaded_at = time.time() - SETTLE_SECONDS - 60
+    for name, when in (("accounts.csv", loaded_at - 10), ("subscriptions.csv", loaded_at + 5)):
+        (landing / name).write_text("x")
+        os.utime(landing / name, (when, when))
+    con = duckdb.connect(str(serving))
+    con.execute("create table run_log (run_id varchar, status varchar, started_at timestamp)")
+    con.execute("insert into run_log values ('r1', ?, ?), ('r2', 'failed', ?)", [
+        runlog.PUBLISHED,
+        datetime.fromtimestamp(loaded_at, tz=timezone.utc).replace(tzinfo=None),
+        datetime.fromtimestamp(loaded_at + 20, tz=timezone.utc).replace(tzinfo=None),
+    ])
+    con.close()
+    result = sensor.evaluate_tick(build_sensor_context(cursor=None, definitions=defs))
+    assert len(result.run_requests) == 1
+    assert result.run_requests[0].tags["cs/new_files"] == "subscriptions.csv"  # arrived after the publish began
+    (landing / "subscriptions.csv").unlink()
+    again = sensor.evaluate_tick(build_sensor_context(cursor=None, definitions=defs))
+    assert not again.run_requests and again.skip_message
+    assert set(json.loads(again.cursor)) == {"accounts.csv"}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -191,6 +256,7 @@ def test_make_dev_serves_on_localhost_and_stops_on_ctrl_c(tmp_path: Path) -> Non
             except OSError:
                 time.sleep(1)
         assert up, "the Dagster UI did not come up"
+        assert _code_locations(port) == ["cs_segmentation"]  # the name pyproject.toml declares
         dev.send_signal(signal.SIGINT)
         out, _ = dev.communicate(timeout=90)
     finally:
@@ -201,6 +267,15 @@ def test_make_dev_serves_on_localhost_and_stops_on_ctrl_c(tmp_path: Path) -> Non
     assert _live_processes_with(env["DAGSTER_HOME"]) == [], "dagster dev left processes running"
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2)
+
+
+def _code_locations(port: int) -> list[str]:
+    query = json.dumps({"query": "{ workspaceOrError { ... on Workspace { locationEntries { name } } } }"})
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query.encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        entries = json.load(response)["data"]["workspaceOrError"]["locationEntries"]
+    return [entry["name"] for entry in entries]
 
 
 def _live_processes_with(marker: str) -> list[str]:

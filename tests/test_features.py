@@ -45,7 +45,7 @@ class Warehouse(DbtWarehouse):
         super().__init__(root, isolated=True, daily_models=daily)
 
     def build(self, *, full_refresh: bool = False, **vars_: str) -> None:
-        self.dbt("run", "--select", *SELECTION, *(["--full-refresh"] if full_refresh else []), vars_=vars_)
+        self.materialize(*SELECTION, full_refresh=full_refresh, vars_=vars_)
 
     def table(self, name: str, where: str = "true") -> pd.DataFrame:
         with duckdb.connect(str(self.path), read_only=True) as con:

@@ -3,8 +3,8 @@
 One generated book of business (1,000 accounts x 400 days), loaded and built once per module
 with `dbt build` (every model, seed, data test and unit test of the project) in a private
 warehouse (CS_DATA_DIR, DBT_TARGET_PATH and DBT_LOG_PATH in tmp paths). Then:
-- every account-day of the features has a health row, with the profile its industry calls for;
-  live account-days are scored, the others (churned) have every health column null;
+- every account-day of the features has a health row, with the profile its industry of the day
+  calls for; live account-days are scored, the others (churned) have every health column null;
 - the band with memory obeys its rule on every pair of consecutive scored days (worse as soon as
   the score falls below the band's floor, better only past the floor plus the recovery margin)
   and changes less often than the band of the score alone;
@@ -47,7 +47,7 @@ MIN_ACCOUNT_SNAPSHOTS_PER_BAND = 100  # fewer and a churn rate is too noisy to c
 # Profile each industry gets from seeds/health_profile_assignments.csv (any other: default).
 PROFILE_BY_INDUSTRY = {"education": "education", "technology": "high_frequency", "sales": "high_frequency"}
 # The dbt project's files, all a copy of the project needs to build.
-DBT_FILES = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "data-tests")
+DBT_FILES = ("dbt_project.yml", "profiles.yml", "models", "seeds", "snapshots", "macros", "data-tests")
 # The metric the copy adds: open tickets at D, in support, lower is better (none scores 100, one
 # 50, two or more 0), weight 1 next to the shipped support metrics.
 NEW_METRIC, NEW_METRIC_FLOOR, NEW_METRIC_TARGET, NEW_METRIC_WEIGHT = "open_tickets", 2, 0, 1
@@ -72,14 +72,19 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtWarehouse]:
 
 def test_every_account_day_has_health_with_its_profile(built: DbtWarehouse) -> None:
     rows = built.query("""
-        select features.account_id, features.as_of_date, accounts.industry, lifecycle.is_live,
+        select features.account_id, features.as_of_date, periods.industry, lifecycle.is_live,
             health.health_profile, health.health_score, health.health_band, health.health_coverage,
             health.usage_score, health.financial_score, health.health_score_change_30d,
             health.primary_risk_driver
         from marts.account_features_daily as features
-        inner join staging.stg_raw__accounts as accounts using (account_id)
-        inner join intermediate.int_revenue__lifecycle_stages_daily as lifecycle using (account_id, as_of_date)
-        left join marts.account_health_daily as health using (account_id, as_of_date)
+        inner join intermediate.int_accounts__attribute_periods as periods
+            on features.account_id = periods.account_id
+            and (periods.valid_from is null or periods.valid_from <= features.as_of_date)
+            and (periods.valid_to is null or periods.valid_to >= features.as_of_date)
+        inner join intermediate.int_revenue__lifecycle_stages_daily as lifecycle
+            on features.account_id = lifecycle.account_id and features.as_of_date = lifecycle.as_of_date
+        left join marts.account_health_daily as health
+            on features.account_id = health.account_id and features.as_of_date = health.as_of_date
     """)
     assert rows["as_of_date"].max().date() == LAST_DAY
     assert rows["health_profile"].notna().all(), "a features row without a health row"

@@ -26,8 +26,9 @@ import pytest
 from orchestration import runlog
 from orchestration.settings import PROJECT_DIR
 from tests.ops_pipeline import (
-    LANDING,
+    add_bad_subscriptions,
     copy_base,
+    drop_recent_usage,
     environment,
     environment_for,
     finish,
@@ -133,44 +134,11 @@ def test_reader_never_fails_nor_sees_a_mix_during_a_refresh(tmp_path: Path) -> N
     assert all(line["seen"] == old for line in lines("hold"))
 
 
-def _drop_recent_usage(root: Path) -> None:
-    """Lose 70% of the last week's usage events: a broken sync the loader cannot see, GX can."""
-    path = root / LANDING / "usage_events.parquet"
-    kept = path.with_name("usage_events.kept.parquet")
-    con = duckdb.connect()
-    con.execute(f"""
-        copy (
-            select * from read_parquet('{path}')
-            where occurred_at <= (select max(occurred_at) from read_parquet('{path}')) - interval 7 day
-               or hash(event_id) % 10 < 3
-        ) to '{kept}' (format parquet)
-    """)
-    con.close()
-    os.replace(kept, path)
-
-
-def _add_bad_subscriptions(root: Path) -> None:
-    """Append subscriptions with a negative MRR, 20% of the table: input too broken to publish."""
-    path = root / LANDING / "subscriptions.parquet"
-    more = path.with_name("subscriptions.more.parquet")
-    con = duckdb.connect()
-    con.execute(f"""
-        copy (
-            select * from read_parquet('{path}')
-            union all
-            select * replace ('bad-' || subscription_id as subscription_id, -1 as mrr)
-            from read_parquet('{path}') using sample 20 percent (bernoulli, 1)
-        ) to '{more}' (format parquet)
-    """)
-    con.close()
-    os.replace(more, path)
-
-
 @pytest.mark.parametrize(
     ("breakage", "check_name", "why"),
     [
-        (_drop_recent_usage, "gx_raw_usage_events", "expect_table_row_count_to_be_between"),
-        (_add_bad_subscriptions, "rejects_within_limit", "out_of_range:mrr"),
+        (drop_recent_usage, "gx_raw_usage_events", "expect_table_row_count_to_be_between"),
+        (add_bad_subscriptions, "rejects_within_limit", "out_of_range:mrr"),
     ],
     ids=["gx-drift", "too-broken"],
 )
@@ -230,15 +198,25 @@ def test_killed_refresh_leaves_serving_untouched_and_next_run_succeeds(tmp_path:
 PUBLISHER = textwrap.dedent(
     """
     import sys
+    import time
     from pathlib import Path
     from orchestration import runlog
     from orchestration.assets.publish import publish
-    from orchestration.project import built_public_tables
+    from orchestration.project import PUBLIC_TABLES
+
+    # Hold the serving file's open transaction (its tables written, not committed) until the test
+    # kills this process: on a small warehouse a real write is over before it can be caught.
+    real_set_status = runlog.set_status
+    def set_status_then_wait(con, run_id, status, schema=runlog.RUN_LOG_SCHEMA):
+        real_set_status(con, run_id, status, schema)
+        if schema != runlog.RUN_LOG_SCHEMA:
+            time.sleep(600)
+    runlog.set_status = set_status_then_wait
 
     warehouse, serving = Path(sys.argv[1]), Path(sys.argv[2])
     entry = runlog.RunEntry(run_id=sys.argv[3], job_name="refresh", status="publishing",
                             started_at=None, finished_at=None)
-    publish(warehouse, serving, built_public_tables(), entry)
+    publish(warehouse, serving, list(PUBLIC_TABLES), entry)
     """
 )
 
@@ -254,6 +232,7 @@ def test_publish_killed_while_writing_leaves_serving_untouched(tmp_path: Path) -
     while not list(root.glob(".serving.duckdb.*.tmp")) and writer.poll() is None:
         assert time.monotonic() < deadline, "the writer never started writing"
         time.sleep(0.001)
+    assert writer.poll() is None, writer.communicate()[0].decode()
     writer.kill()
     writer.wait()
     assert list(root.glob(".serving.duckdb.*.tmp")), "the writer was not caught writing the new file"
@@ -261,9 +240,9 @@ def test_publish_killed_while_writing_leaves_serving_untouched(tmp_path: Path) -
 
     with environment(environment_for(root)):
         from orchestration.assets.publish import publish
-        from orchestration.project import built_public_tables
+        from orchestration.project import PUBLIC_TABLES
 
-        publish(warehouse, serving, built_public_tables(),
+        publish(warehouse, serving, list(PUBLIC_TABLES),
                 runlog.RunEntry("next-run", "refresh", "publishing", None, None))
     assert not list(root.glob(".serving.duckdb.*.tmp*")), "the stray temporary file was not removed"
     con = duckdb.connect(str(serving), read_only=True)

@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 pytest.importorskip("dbt.adapters.spark", reason="dbt-spark is not installed in this venv (make test-spark)")
@@ -27,6 +28,7 @@ pytest.importorskip("dbt.adapters.spark", reason="dbt-spark is not installed in 
 from dbt.cli.main import dbtRunner  # noqa: E402
 
 from demo_data.generator import generate  # noqa: E402
+from orchestration import as_of  # noqa: E402
 from orchestration.settings import PROJECT_DIR  # noqa: E402
 from tests.compare_tables import difference, normalised  # noqa: E402
 from tests.ops_pipeline import environment  # noqa: E402
@@ -71,14 +73,22 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def build(spark: Any) -> list[Any]:
-    return list(dbt("build").results)
+def as_of_vars(spark: Any) -> str:
+    """The as-of vars of a first build of the raw tables (both engines build the same days)."""
+    with duckdb.connect(os.environ["CS_WAREHOUSE_PATH"], read_only=True) as con:
+        bounds = as_of.read_bounds(con, [])
+    return json.dumps(as_of.decide(bounds, as_of.Request()).dbt_vars())
 
 
 @pytest.fixture(scope="module")
-def duckdb_build(spark: Any) -> Path:
+def build(spark: Any, as_of_vars: str) -> list[Any]:
+    return list(dbt("build", "--vars", as_of_vars).results)
+
+
+@pytest.fixture(scope="module")
+def duckdb_build(spark: Any, as_of_vars: str) -> Path:
     """The embedded default built from the same raw tables (the loader's DuckDB file)."""
-    results = dbt("build", target="dev").results
+    results = dbt("build", "--vars", as_of_vars, target="dev").results
     failed = [r.node.unique_id for r in results if r.status not in ("success", "pass")]
     assert not failed
     return Path(os.environ["CS_WAREHOUSE_PATH"])

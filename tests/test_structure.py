@@ -1,12 +1,13 @@
 """The shape of the Python code: imports point one way, and modules stay small.
 
 Arrows point down: the lower modules of `orchestration` (the raw contract, settings, rules, the
-warehouse connections, the run log, the dbt project and the loader) import nothing of the upper
-ones (Dagster assets, checks, jobs, schedules, sensors, definitions and the CLI), so each can be
-read, tested and reused without them. The demo-data generator (`demo_data`) may read the raw
-contract and the business rules (`rules`: the seeds its overrides take their values from) and
-nothing else of `orchestration`; `orchestration` never imports it (the CLI runs it as a separate
-process). Imports are read with `ast`, inside functions too.
+warehouse connections, the run log, the actions' ledger and webhook, the dbt project and the
+loader) import nothing of the upper ones (Dagster assets, checks, jobs, schedules, sensors,
+definitions and the CLI), so each can be read, tested and reused without them. The demo-data
+generator (`demo_data`) may read the raw contract and the business rules (`rules`: the seeds its
+overrides take their values from) and nothing else of `orchestration`; `orchestration` never
+imports it (the CLI runs it as a separate process). Imports are read with `ast`, inside functions
+too.
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ LOWER = (
     "orchestration.rules",
     "orchestration.warehouse",
     "orchestration.runlog",
+    "orchestration.webhook",
+    "orchestration.actions",
     "orchestration.project",
     "orchestration.loader",
+    "orchestration.quality",
+    "orchestration.report",
 )
 UPPER = (
     "orchestration.assets",
@@ -126,3 +131,26 @@ def test_every_module_stays_under_the_line_limit() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     ]
     assert long == [], f"over {MAX_LINES} lines, split by what each part does:\n" + "\n".join(long)
+
+
+# What a clone does not have or cannot follow: a path outside the repository, a document cited by
+# section, a tracker's issue numbers. Docs say it in their own words (docs/contract.md).
+OUTSIDE_REFERENCES = (r"\.\./shared", r"\bSPEC\b(?! =)", r"\bSTYLE\.md\b", r"\b[Ii]ssues? #?\d+", r"(?<![\w&/])#\d{1,4}\b")
+
+
+def test_the_repository_stands_alone() -> None:
+    import re
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files"], cwd=PROJECT_DIR, capture_output=True, text=True,
+                           check=True).stdout.split()
+    pattern = re.compile("|".join(OUTSIDE_REFERENCES))
+    found = []
+    for name in files:
+        path = PROJECT_DIR / name
+        if name == "tests/test_structure.py" or not path.is_file() or path.suffix in (".parquet", ".png", ".duckdb"):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if pattern.search(line):
+                found.append(f"{name}:{number}: {line.strip()[:100]}")
+    assert not found, "references a clone cannot follow:\n" + "\n".join(found)

@@ -16,6 +16,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
+    Failure,
     MaterializeResult,
     MetadataValue,
     multi_asset,
@@ -23,6 +24,7 @@ from dagster import (
 
 from orchestration import loader, settings
 from orchestration.contract import RAW_SCHEMA, TABLES
+from orchestration.resources import REFRESH_LOCK
 
 REJECTS_CHECK = "rejects_within_limit"
 
@@ -39,6 +41,18 @@ landing_files = AssetSpec(
 
 def raw_asset_key(table: str) -> AssetKey:
     return AssetKey([RAW_SCHEMA, table])
+
+
+def landing_failure(error: loader.LandingError) -> Failure:
+    """The loader's refusal as an expected failure: the first problem and what to do on the first
+    line (what `make run` ends with), then the loader's whole message."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    problems = lines[1:] or lines  # "cannot load the landing folder:" then one problem a line
+    more = f" (and {len(problems) - 1} more, below)" if len(problems) > 1 else ""
+    head = (f"{problems[0]}{more}: fix the landing files in {settings.landing_dir()} (CS_LANDING_DIR) "
+            "and run again")
+    details = [f"  {line}" for line in lines] if len(lines) > 1 else []
+    return Failure(description="\n".join([head, *details]))
 
 
 @multi_asset(
@@ -61,9 +75,13 @@ def raw_asset_key(table: str) -> AssetKey:
         )
         for t in TABLES
     ],
+    required_resource_keys={REFRESH_LOCK},
 )
 def raw_tables(context: AssetExecutionContext) -> Iterator[MaterializeResult | AssetCheckResult]:
-    report = loader.load()
+    try:
+        report = loader.load()
+    except loader.LandingError as error:
+        raise landing_failure(error) from None
     context.log.info(report.summary())
     for name in (t.name for t in TABLES):
         table = report.tables[name]
@@ -90,7 +108,8 @@ def raw_tables(context: AssetExecutionContext) -> Iterator[MaterializeResult | A
                 f"{table.rows_rejected} of {table.rows_read} rows rejected ({table.rejected_pct:.2f}%), "
                 f"limit {report.max_rejected_pct:g}%"
                 + "".join(f"; {reason} {n}" for reason, n in sorted(table.rejected_by_reason.items()))
-                + ("" if within else "; input too broken, nothing is published")
+                + ("" if within else "; input too broken, nothing is published: the rejected rows and why "
+                   f"are in the warehouse's {RAW_SCHEMA}.{loader.REJECTS_TABLE}; fix the input and run again")
             ),
             metadata={
                 "rejected_pct": round(table.rejected_pct, 4),

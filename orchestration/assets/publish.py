@@ -32,12 +32,17 @@ from dagster import (
     MetadataValue,
     asset,
 )
-from orchestration import runlog, settings, warehouse
-from orchestration.project import MARTS_SCHEMA
+from orchestration import report, runlog, settings, warehouse
+from orchestration.project import MARTS_SCHEMA, public_descriptions
+from orchestration.resources import REFRESH_LOCK
 
 PUBLISHING = "publishing"  # run-log status between the warehouse record and the rename
 FAILED_CHECK = "FAILED"  # status of a check execution whose evaluation failed, in the instance's records
 SERVING_SCHEMA = "main"
+# The oldest DuckDB storage format the serving file is written in: DuckDB 1.0 and later read it
+# (a file in the builder's newer default format is refused by the clients BI tools bundle).
+SERVING_STORAGE_VERSION = "v1.0.0"
+SERVING_VIEWS_DIR = settings.PROJECT_DIR / "serving_views"
 
 
 def _temporary_path(serving: Path, run_id: str) -> Path:
@@ -77,22 +82,56 @@ def published_as_of(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> da
     return max(days) if days else None
 
 
+def _literal(text: str) -> str:
+    return "'" + " ".join(text.split()).replace("'", "''") + "'"
+
+
+def serving_views() -> dict[str, tuple[str, str]]:
+    """The views of `serving_views/`: name -> (comment, select). A file's leading `--` lines say
+    what the view answers; the rest is the query, over the public tables by their serving names."""
+    views = {}
+    for path in sorted(SERVING_VIEWS_DIR.glob("*.sql")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        comment = [line.removeprefix("--").strip() for line in lines if line.startswith("--")]
+        query = "\n".join(line for line in lines if not line.startswith("--")).strip().rstrip(";")
+        views[path.stem] = (" ".join(comment), query)
+    return views
+
+
 def write_serving_file(warehouse_path: Path, target: Path, tables: Sequence[str], run_id: str) -> None:
-    """A complete serving database at `target`: the public tables and the run log, checkpointed."""
-    con = duckdb.connect(str(target))
+    """A complete serving database at `target`: the public tables with dbt's descriptions as
+    comments, the views for common questions, and the run log, checkpointed.
+
+    Written in storage format SERVING_STORAGE_VERSION so that the DuckDB clients BI tools bundle
+    (older than the DuckDB that builds the warehouse) can open it."""
+    descriptions = public_descriptions()
+    con = duckdb.connect()
     try:
+        con.execute(f"attach {_quote(target)} as serving (storage_version '{SERVING_STORAGE_VERSION}')")
         con.execute(f"attach {_quote(warehouse_path)} as wh (read_only)")
+        con.execute("use serving")
         con.execute("begin transaction")
         for table in tables:
             con.execute(f"create table {SERVING_SCHEMA}.{table} as select * from wh.{MARTS_SCHEMA}.{table}")
+            description, columns = descriptions.get(table, ("", {}))
+            if description:
+                con.execute(f"comment on table {SERVING_SCHEMA}.{table} is {_literal(description)}")
+            for column, text in columns.items():
+                if text:
+                    con.execute(f"comment on column {SERVING_SCHEMA}.{table}.{column} is {_literal(text)}")
         for table in runlog.COLUMNS:
             con.execute(
                 f"create table {SERVING_SCHEMA}.{table} as select * from wh.{runlog.RUN_LOG_SCHEMA}.{table}"
             )
+        for view, (comment, query) in serving_views().items():
+            con.execute(f"create view {SERVING_SCHEMA}.{view} as {query}")
+            con.execute(f"comment on view {SERVING_SCHEMA}.{view} is {_literal(comment)}")
         runlog.set_status(con, run_id, runlog.PUBLISHED, schema=SERVING_SCHEMA)
         con.execute("commit")
         con.execute("detach wh")
-        con.execute("checkpoint")
+        con.execute("checkpoint serving")
+        con.execute("use memory")
+        con.execute("detach serving")
     finally:
         con.close()
     wal = target.with_name(target.name + ".wal")
@@ -161,6 +200,7 @@ def build_publish_asset(
             "run log, replaced in one atomic rename after every blocking check passed."
         ),
         metadata={"path": MetadataValue.path(str(settings.serving_path()))},
+        required_resource_keys={REFRESH_LOCK},
     )
     def serving_database(context: AssetExecutionContext) -> MaterializeResult:
         failures = blocking_failures(context.instance, blocking_checks)
@@ -179,10 +219,16 @@ def build_publish_asset(
         context.log.info(
             f"published as-of {entry.as_of_date}: {sum(rows.values()):,} rows in {len(rows)} tables"
         )
+        try:
+            page = str(report.write_report(settings.serving_path()))
+        except Exception as error:  # the page is a view of what is published: it never holds the publish back
+            page = f"not written: {error}"
+            context.log.warning(f"the report page was {page}")
         return MaterializeResult(
             metadata={
                 "as_of_date": str(entry.as_of_date),
                 "serving_path": MetadataValue.path(str(settings.serving_path())),
+                "report_page": MetadataValue.path(page),
                 "rows_published": MetadataValue.json(rows),
                 "raw_rows_loaded_rejected": MetadataValue.json(loaded),
                 "checks_passed": entry.count("passed"),

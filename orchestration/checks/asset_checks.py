@@ -25,6 +25,7 @@ from dagster import (
 from orchestration import runlog, warehouse
 from orchestration.checks import gx
 from orchestration.checks.suites import Suite, load_suites
+from orchestration.resources import REFRESH_LOCK
 
 
 def check_result(asset_key: AssetKey, outcome: gx.SuiteOutcome) -> AssetCheckResult:
@@ -60,7 +61,7 @@ def suite_checks(
         for key, suite in by_key.items()
     ]
 
-    @multi_asset_check(name=name, specs=specs, can_subset=True)
+    @multi_asset_check(name=name, specs=specs, can_subset=True, required_resource_keys={REFRESH_LOCK})
     def _checks(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
         con = warehouse.connect_duckdb(read_only=True)
         try:

@@ -1,16 +1,19 @@
 {#-
-    The health profile of each account on each plan it has had: the rows of seed
-    `health_profile_assignments` whose industry and plan are empty (any) or equal to the
-    account's match it, and the most specific one wins: industry and plan > industry > plan >
-    the catch-all row (both empty; a data test keeps exactly one). Industry outranks plan because
-    the vertical sets the rhythm of use (a school vs a sales team), the plan only its scope.
+    The health profile of each account on each plan it has had, per period of its attributes
+    (int_accounts__attribute_periods): the rows of seed `health_profile_assignments` whose
+    industry and plan are empty (any) or equal to the account's match it, and the most specific one
+    wins: industry and plan > industry > plan > the catch-all row (both empty; a data test keeps
+    exactly one). Industry outranks plan because the vertical sets the rhythm of use (a school vs a
+    sales team), the plan only its scope. The profile of an account-day is the row of its plan
+    whose period holds the day, so it follows the industry the account had that day; periods, not
+    days, keep the model small.
 -#}
 
 with
 
-accounts as (
+attribute_periods as (
 
-    select * from {{ ref('stg_raw__accounts') }}
+    select * from {{ ref('int_accounts__attribute_periods') }}
 
 ),
 
@@ -36,21 +39,24 @@ account_plans as (
 
 ),
 
--- every assignment rule that matches, with its specificity (industry 2, plan 1)
+-- every assignment rule that matches a plan and the industry of a period, with its specificity
+-- (industry 2, plan 1)
 candidates as (
 
     select
         account_plans.account_id,
         account_plans.plan,
-        accounts.industry,
+        attribute_periods.valid_from,
+        attribute_periods.valid_to,
+        attribute_periods.industry,
         assignments.health_profile,
         case when assignments.industry is not null then 2 else 0 end
         + case when assignments.plan is not null then 1 else 0 end as specificity
     from account_plans
-    inner join accounts
-        on account_plans.account_id = accounts.account_id
+    inner join attribute_periods
+        on account_plans.account_id = attribute_periods.account_id
     inner join assignments
-        on (assignments.industry is null or accounts.industry = assignments.industry)
+        on (assignments.industry is null or attribute_periods.industry = assignments.industry)
         and (assignments.plan is null or account_plans.plan = assignments.plan)
 
 ),
@@ -60,7 +66,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by account_id, plan
+            partition by account_id, plan, valid_from
             order by specificity desc
         ) as match_rank
     from candidates
@@ -72,6 +78,8 @@ final as (
     select
         account_id,
         plan,
+        valid_from,
+        valid_to,
         industry,
         health_profile,
         case specificity

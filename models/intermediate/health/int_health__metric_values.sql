@@ -6,7 +6,7 @@
 
     A null value is no data: no NPS answer, no ticket with CSAT, no touchpoint or QBR ever, no
     MRR 90 days ago ("never" is not scored as "long ago": accounts without a CSM programme never
-    get a QBR). The profile follows the plan of the day.
+    get a QBR). The profile follows the plan and the industry of the day.
 
     Seasonal use (a school in summer) looks dead in one 30-day window, so the quarter metrics
     read D's activity window and the two before it (D-30, D-60 by default) from the features of
@@ -152,6 +152,8 @@ metric_values as (
     left join account_profiles
         on quarters.account_id = account_profiles.account_id
         and quarters.plan = account_profiles.plan
+        and (account_profiles.valid_from is null or quarters.as_of_date >= account_profiles.valid_from)
+        and (account_profiles.valid_to is null or quarters.as_of_date <= account_profiles.valid_to)
     left join profile_metrics
         on account_profiles.health_profile = profile_metrics.health_profile
 

@@ -65,7 +65,7 @@ final as (
         first_paid_started_on,
         days_since_first_paid_start,
         days_to_renewal,
-        lifecycle_stage not in ('churned', 'lapsed_trial') as is_live
+        lifecycle_stage in ({{ "'" ~ var('live_lifecycle_stages') | join("', '") ~ "'" }}) as is_live
     from stages
 
 )

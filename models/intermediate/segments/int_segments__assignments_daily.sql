@@ -1,9 +1,10 @@
 {#-
     The segment assignments of each account and as-of day, assembled from one intermediate model
     per concern (revenue tier, lifecycle stage, risk with memory, coverage served) and the account's
-    features, health and attributes of the day, with the names and types account_segments_daily
-    publishes. One row per row of account_features_daily in the run's as-of range (incremental:
-    a run replaces its days).
+    features, health and attributes of the day (industry and CSM owner as they were on the day,
+    from int_accounts__attribute_periods; the name as it is now), with the names and types
+    account_segments_daily publishes. One row per row of account_features_daily in the run's as-of
+    range (incremental: a run replaces its days).
 -#}
 {{
     config(
@@ -33,6 +34,12 @@ accounts as (
 
 ),
 
+attribute_periods as (
+
+    select * from {{ ref('int_accounts__attribute_periods') }}
+
+),
+
 revenue_tiers_daily as (
 
     select * from {{ ref('int_revenue__tiers_daily') }}
@@ -57,8 +64,8 @@ coverage_served as (
 
 ),
 
--- the days of the run's range, each concern's values beside them; coverage by the tier served,
--- the risk of the day (with memory) and whether the account is live
+-- the days of the run's range, each concern's values and the attributes of the day beside them;
+-- coverage by the tier served, the risk of the day (with memory) and whether the account is live
 joined as (
 
     select
@@ -86,15 +93,25 @@ joined as (
         risk_daily.rule_is_at_risk,
         risk_daily.is_at_risk,
         risk_daily.risk_reasons,
-        accounts.industry,
+        attribute_periods.industry,
         coverage_served.coverage_model,
         coverage_served.csm_ratio,
         coverage_served.cadence,
         coverage_served.is_coverage_boosted,
-        accounts.csm_owner
+        attribute_periods.csm_owner
     from account_features
     inner join accounts
         on account_features.account_id = accounts.account_id
+    left join attribute_periods
+        on account_features.account_id = attribute_periods.account_id
+        and (
+            attribute_periods.valid_from is null
+            or account_features.as_of_date >= attribute_periods.valid_from
+        )
+        and (
+            attribute_periods.valid_to is null
+            or account_features.as_of_date <= attribute_periods.valid_to
+        )
     inner join revenue_tiers_daily
         on account_features.account_id = revenue_tiers_daily.account_id
         and account_features.as_of_date = revenue_tiers_daily.as_of_date

@@ -93,21 +93,36 @@ component_losses as (
 
 ),
 
--- the components of a day from the costliest down; on a tie, the first in the seed's order
+-- the components that cost points, from the costliest down; on a tie, the first in the seed's order
 ranked_losses as (
 
     select
-        *,
+        account_id,
+        as_of_date,
+        component,
         row_number() over (
             partition by account_id, as_of_date
-            order by coalesce(points_lost, 0) desc, component_order
+            order by points_lost desc, component_order asc
         ) as loss_rank
     from component_losses
+    where points_lost > 0
+
+),
+
+-- the driver: the costliest component (none when no component costs points)
+drivers as (
+
+    select
+        account_id,
+        as_of_date,
+        component as primary_risk_driver
+    from ranked_losses
+    where loss_rank = 1
 
 ),
 
 -- a row per account-day: the components side by side; coverage: share of the profile's weight
--- with data; score: weighted mean of those components; driver: the costliest, if it costs points
+-- with data; score: weighted mean of those components
 health_scores as (
 
     select
@@ -124,9 +139,8 @@ health_scores as (
             as health_coverage,
         {{ health_decimal(
             'sum(component_weight * component_score) / nullif(sum(weight_with_data), 0)', 5, 2
-        ) }} as health_score,
-        max(case when loss_rank = 1 and points_lost > 0 then component end) as primary_risk_driver
-    from ranked_losses
+        ) }} as health_score
+    from component_losses
     group by
         account_id,
         as_of_date,
@@ -150,11 +164,14 @@ live_scores as (
         case when lifecycle_stages.is_live then health_scores.financial_score end as financial_score,
         case when lifecycle_stages.is_live then health_scores.health_coverage end as health_coverage,
         case when lifecycle_stages.is_live then health_scores.health_score end as health_score,
-        case when lifecycle_stages.is_live then health_scores.primary_risk_driver end as primary_risk_driver
+        case when lifecycle_stages.is_live then drivers.primary_risk_driver end as primary_risk_driver
     from health_scores
     inner join lifecycle_stages
         on health_scores.account_id = lifecycle_stages.account_id
         and health_scores.as_of_date = lifecycle_stages.as_of_date
+    left join drivers
+        on health_scores.account_id = drivers.account_id
+        and health_scores.as_of_date = drivers.as_of_date
 
 ),
 

@@ -4,12 +4,11 @@
     churned (MRR went to 0) within the next `health_outcome_window_days` (90) days.
 
     No look-ahead: the band is the one of the snapshot day (computed from data up to its end),
-    only accounts with MRR on that day count, and churn is looked for from the next day on.
-    A snapshot is complete when its whole outcome window lies within the revenue history; until
-    then `churned_within_90d` and `churn_rate_90d` are null (not a rate that would still rise).
+    only accounts with MRR on that day count, and churn is looked for from the next day on. The
+    outcome, its window and whether the window is complete come from int_revenue__churn_outcomes,
+    the definition every backtest shares; until a snapshot is complete `churned_within_90d` and
+    `churn_rate_90d` are null (not a rate that would still rise).
 -#}
-
-{%- set window_days = var('health_outcome_window_days') %}
 
 with
 
@@ -19,9 +18,9 @@ account_health as (
 
 ),
 
-mrr_daily as (
+churn_outcomes as (
 
-    select * from {{ ref('int_revenue__mrr_daily') }}
+    select * from {{ ref('int_revenue__churn_outcomes') }}
 
 ),
 
@@ -31,92 +30,46 @@ health_bands as (
 
 ),
 
--- the month-end days the health history holds
-snapshots as (
-
-    select distinct as_of_date as snapshot_date
-    from account_health
-    where as_of_date = {{ dbt.last_day('as_of_date', 'month') }}
-
-),
-
--- the last day the revenue history covers: outcome windows ending later are not complete yet
-history_end as (
-
-    select max(as_of_date) as last_observed_date
-    from mrr_daily
-
-),
-
--- accounts paying on a snapshot day, with the band they had that day
+-- every account on a month-end day of the health history, with its band that day and its outcome
 snapshot_accounts as (
 
     select
-        snapshots.snapshot_date,
-        account_health.account_id,
+        churn_outcomes.snapshot_date,
+        churn_outcomes.account_id,
+        churn_outcomes.is_paying,
+        churn_outcomes.outcome_window_end,
+        churn_outcomes.is_complete,
+        churn_outcomes.has_churned,
         account_health.health_band
-    from snapshots
+    from churn_outcomes
     inner join account_health
-        on snapshots.snapshot_date = account_health.as_of_date
-    inner join mrr_daily
-        on account_health.account_id = mrr_daily.account_id
-        and account_health.as_of_date = mrr_daily.as_of_date
-    where mrr_daily.is_paying
-        and account_health.health_band is not null
+        on churn_outcomes.snapshot_date = account_health.as_of_date
+        and churn_outcomes.account_id = account_health.account_id
 
 ),
 
--- days on which an account's MRR went to 0 (it had MRR the day before)
-mrr_previous_day as (
+-- the snapshot days, with their outcome window
+snapshots as (
 
-    select
-        account_id,
-        as_of_date,
-        mrr,
-        lag(mrr) over (partition by account_id order by as_of_date) as previous_mrr
-    from mrr_daily
-
-),
-
-churn_days as (
-
-    select
-        account_id,
-        as_of_date as churned_on
-    from mrr_previous_day
-    where mrr = 0
-        and previous_mrr > 0
-
-),
-
--- did the account churn in the days after the snapshot, up to the end of the window?
-account_outcomes as (
-
-    select
-        snapshot_accounts.snapshot_date,
-        snapshot_accounts.account_id,
-        snapshot_accounts.health_band,
-        case when count(churn_days.churned_on) > 0 then 1 else 0 end as has_churned
+    select distinct
+        snapshot_date,
+        outcome_window_end,
+        is_complete
     from snapshot_accounts
-    left join churn_days
-        on snapshot_accounts.account_id = churn_days.account_id
-        and snapshot_accounts.snapshot_date < churn_days.churned_on
-        and churn_days.churned_on <= {{ add_days('snapshot_accounts.snapshot_date', window_days) }}
-    group by
-        snapshot_accounts.snapshot_date,
-        snapshot_accounts.account_id,
-        snapshot_accounts.health_band
 
 ),
 
+-- accounts paying on a snapshot day, per band they had that day
 band_outcomes as (
 
     select
         snapshot_date,
         health_band,
         count(*) as accounts,
-        sum(has_churned) as churned_accounts
-    from account_outcomes
+        sum(case when has_churned then 1 else 0 end) as churned_accounts
+    from snapshot_accounts
+    where is_paying
+        and health_band is not null
     group by
         snapshot_date,
         health_band
@@ -130,12 +83,10 @@ snapshot_bands as (
         snapshots.snapshot_date,
         health_bands.health_band,
         health_bands.band_rank,
-        {{ add_days('snapshots.snapshot_date', window_days) }} as outcome_window_end,
-        {{ add_days('snapshots.snapshot_date', window_days) }} <= history_end.last_observed_date
-            as is_complete
+        snapshots.outcome_window_end,
+        snapshots.is_complete
     from snapshots
     cross join health_bands
-    cross join history_end
 
 ),
 

@@ -1,5 +1,5 @@
 {#-
-    MRR movements by calendar month (SPEC section 4): an account's MRR on the last day of each
+    MRR movements by calendar month: an account's MRR on the last day of each
     month (for the running month: on the latest day computed) against the month before. Rebuilt
     from int_revenue__mrr_daily on every run: it holds every computed day, so a backfill of an
     old day never truncates the months after it.
