@@ -63,7 +63,9 @@ def range_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
     built = Warehouse(root)
     report = load(root / "landing", warehouse_path=built.path, loaded_at=datetime(2025, 7, 1, 12))
     assert report.rows_rejected == 0
-    built.dbt("seed", "--select", "plan_features")
+    # the rules the features read: plan features, and the tiers and coverage models the
+    # disengagement signals apply by
+    built.dbt("seed")
     built.build(as_of_start=RANGE_START.isoformat(), as_of_end=LAST_DAY.isoformat())
     return built.path, {name: built.table(name) for name in DAILY_TABLES}
 

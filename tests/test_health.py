@@ -3,7 +3,11 @@
 One generated book of business (1,000 accounts x 400 days), loaded and built once per module
 with `dbt build` (every model, seed, data test and unit test of the project) in a private
 warehouse (CS_DATA_DIR, DBT_TARGET_PATH and DBT_LOG_PATH in tmp paths). Then:
-- every account-day of the features has a health row, with the profile its industry of the day calls for;
+- every account-day of the features has a health row, with the profile its industry of the day
+  calls for; live account-days are scored, the others (churned) have every health column null;
+- the band with memory obeys its rule on every pair of consecutive scored days (worse as soon as
+  the score falls below the band's floor, better only past the floor plus the recovery margin)
+  and changes less often than the band of the score alone;
 - over the complete month-end snapshots, red churns more than yellow and yellow more than green
   within 90 days (this guards the generator and the scoring together);
 - account_health_daily computed in one range run equals the same days computed one at a time,
@@ -29,6 +33,7 @@ import pytest
 
 from demo_data.generator import generate
 from orchestration.loader import load
+from orchestration.rules import var
 from orchestration.settings import PROJECT_DIR
 from tests.dbt_support import DbtWarehouse
 
@@ -67,22 +72,74 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtWarehouse]:
 
 def test_every_account_day_has_health_with_its_profile(built: DbtWarehouse) -> None:
     rows = built.query("""
-        select features.account_id, features.as_of_date, periods.industry,
-            health.health_profile, health.health_score, health.health_band, health.health_coverage
+        select features.account_id, features.as_of_date, periods.industry, lifecycle.is_live,
+            health.health_profile, health.health_score, health.health_band, health.health_coverage,
+            health.usage_score, health.financial_score, health.health_score_change_30d,
+            health.primary_risk_driver
         from marts.account_features_daily as features
         inner join intermediate.int_accounts__attribute_periods as periods
             on features.account_id = periods.account_id
             and (periods.valid_from is null or periods.valid_from <= features.as_of_date)
             and (periods.valid_to is null or periods.valid_to >= features.as_of_date)
-        left join marts.account_health_daily as health using (account_id, as_of_date)
+        inner join intermediate.int_revenue__lifecycle_stages_daily as lifecycle
+            on features.account_id = lifecycle.account_id and features.as_of_date = lifecycle.as_of_date
+        left join marts.account_health_daily as health
+            on features.account_id = health.account_id and features.as_of_date = health.as_of_date
     """)
     assert rows["as_of_date"].max().date() == LAST_DAY
     assert rows["health_profile"].notna().all(), "a features row without a health row"
     expected = rows["industry"].map(PROFILE_BY_INDUSTRY).fillna("default")
     assert (rows["health_profile"] == expected).all()
     assert set(rows["health_profile"]) == {"default", "education", "high_frequency"}
-    assert set(rows["health_band"]) == set(BANDS_WORST_FIRST)
-    assert rows["health_coverage"].between(0, 1).all() and (rows["health_coverage"] < 1).any()
+    live, not_live = rows[rows["is_live"]], rows[~rows["is_live"]]
+    assert set(live["health_band"]) == set(BANDS_WORST_FIRST)
+    assert live["health_coverage"].between(0, 1).all() and (live["health_coverage"] < 1).any()
+    assert len(not_live) > 0, "no churned account-day: the demo should have churn"
+    health_columns = ["health_score", "health_band", "health_coverage", "usage_score", "financial_score",
+                      "health_score_change_30d", "primary_risk_driver"]
+    assert not_live[health_columns].isna().all().all(), "a day that is not live has health"
+
+
+def test_band_with_memory_follows_its_rule(built: DbtWarehouse) -> None:
+    """Every pair of consecutive scored days, against the seed's floors and the recovery margin."""
+    margin = float(var("health_band_recovery_points"))
+    pairs = built.query("""
+        with banded as (
+            select health.account_id, health.as_of_date, health.health_score, bands.band_rank, bands.min_score,
+                -- the band of the score alone
+                (select max(b.band_rank) from rules.health_bands as b where b.min_score <= health.health_score)
+                    as score_rank
+            from marts.account_health_daily as health
+            inner join rules.health_bands as bands using (health_band)
+        ),
+        pairs as (
+            select *,
+                lag(band_rank) over account_days as previous_rank,
+                lag(min_score) over account_days as previous_min_score,
+                lag(score_rank) over account_days as previous_score_rank
+            from banded
+            window account_days as (partition by account_id order by as_of_date)
+        )
+        select pairs.*,
+            (select min(b.min_score) from rules.health_bands as b where b.band_rank = pairs.band_rank + 1)
+                as next_min_score
+        from pairs
+        where previous_rank is not null
+    """)
+    worse = pairs[pairs["band_rank"] < pairs["previous_rank"]]
+    better = pairs[pairs["band_rank"] > pairs["previous_rank"]]
+    same = pairs[pairs["band_rank"] == pairs["previous_rank"]]
+    assert len(worse) > 0 and len(better) > 0
+    # worse at once, into the score's band; better only past the new band's floor plus the margin
+    assert (worse["health_score"] < worse["previous_min_score"]).all()
+    assert (worse["band_rank"] == worse["score_rank"]).all()
+    assert (better["health_score"] >= better["min_score"] + margin).all()
+    # staying: not below the band's floor, and not past the next band's floor plus the margin
+    assert (same["health_score"] >= same["min_score"]).all()
+    assert not (same["health_score"] >= same["next_min_score"] + margin).any()
+    # the band of the score alone would change more often
+    memoryless_changes = (pairs["score_rank"] != pairs["previous_score_rank"]).sum()
+    assert len(worse) + len(better) < memoryless_changes
 
 
 def test_red_churns_more_than_yellow_and_yellow_more_than_green(built: DbtWarehouse) -> None:
@@ -157,7 +214,8 @@ def add_new_metric(project: Path) -> None:
 
 
 def support_scores(warehouse: DbtWarehouse) -> pd.DataFrame:
-    """Per account-day: the support score unrounded and published, the support weight with data."""
+    """Per account-day: the support score unrounded and published, the support weight with data,
+    whether the account is live (scores are published for live days only)."""
     return warehouse.query("""
         with weights as (
             select values.account_id, values.as_of_date, sum(targets.metric_weight) as weight_with_data
@@ -168,9 +226,10 @@ def support_scores(warehouse: DbtWarehouse) -> pd.DataFrame:
         )
         select components.account_id, components.as_of_date, components.component_score,
             coalesce(weights.weight_with_data, 0) as weight_with_data,
-            health.support_score, health.engagement_score, health.financial_score
+            health.support_score, health.engagement_score, health.financial_score, stages.is_live
         from intermediate.int_health__component_scores as components
         inner join marts.account_health_daily as health using (account_id, as_of_date)
+        inner join intermediate.int_revenue__lifecycle_stages_daily as stages using (account_id, as_of_date)
         left join weights using (account_id, as_of_date)
         where components.component = 'support'
         order by components.account_id, components.as_of_date
@@ -211,11 +270,14 @@ def test_a_new_metric_is_one_branch_and_seed_rows(tmp_path: Path) -> None:
     assert (after["weight_with_data"] == before["weight_with_data"] + NEW_METRIC_WEIGHT).all()
 
     # published: at the floor (score 0) the support score can only fall, at the target (100) only
-    # rise; the other components do not move
+    # rise; the other components do not move. Days that are not live have no published scores,
+    # before and after alike
     published_before = before["support_score"].astype(float)
     published_after = after["support_score"].astype(float)
-    at_floor = open_tickets["feature_value"] >= NEW_METRIC_FLOOR
-    at_target = open_tickets["feature_value"] <= NEW_METRIC_TARGET
+    is_live = before["is_live"].astype(bool)
+    assert published_before[~is_live].isna().all() and published_after[~is_live].isna().all()
+    at_floor = is_live & (open_tickets["feature_value"] >= NEW_METRIC_FLOOR)
+    at_target = is_live & (open_tickets["feature_value"] <= NEW_METRIC_TARGET)
     assert at_floor.any() and at_target.any()
     assert (published_after[at_floor] <= published_before[at_floor].fillna(100)).all()
     assert (published_after[at_floor] < published_before[at_floor]).any()

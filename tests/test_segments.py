@@ -4,6 +4,9 @@ The raw tables are written by hand into a landing folder as CSV, loaded with the
 loader and built with dbt (tests/dbt_support.py, in a private warehouse per test). It checks:
 - the risk examples of the contract (docs/contract.md): a $50K account that is growing and highly
   used is not at risk; a $75K flat account whose usage fell 40% is at risk and served one level up;
+- at risk with memory on real data: an enterprise account without touchpoints or QBRs for months
+  is at risk (no_qbr and no_touchpoint apply to high touch), stays at risk 13 days after a QBR
+  clears the rule and leaves on the 14th, still boosted while held;
 - revenue tiers with memory on real data: a dip below the buffer that recovers within the grace
   period keeps the tier, a drop that lasts the whole grace period moves it down on the last day;
   the overrides; the transitions they leave;
@@ -37,8 +40,8 @@ UPSTREAM = ["+account_segments_daily"]
 SEGMENT_MODELS = ["account_segments_daily", "account_segments", "account_segment_memberships",
                   "segment_transitions", "user_segments", "segment_summary_monthly"]
 # the intermediate models that hold the rules (every one feeds account_segments_daily)
-SEGMENT_INTERMEDIATE_MODELS = ["int_segments__lifecycle_stages_daily", "int_segments__revenue_tiers_daily",
-                               "int_segments__risk_rules_daily", "int_segments__coverage_served",
+SEGMENT_INTERMEDIATE_MODELS = ["int_revenue__lifecycle_stages_daily", "int_revenue__tiers_daily",
+                               "int_segments__risk_daily", "int_segments__coverage_served",
                                "int_segments__assignments_daily", "int_segments__memberships_daily"]
 
 
@@ -57,6 +60,8 @@ class Account:
     potential_arr: float | None = None
     is_reference: bool = False
     csm_owner: str | None = "csm_a"
+    # days without any touchpoint (first, last); the day after the last brings a QBR
+    touchpoint_pause: tuple[date, date] | None = None
 
 
 ACCOUNTS = [
@@ -70,11 +75,17 @@ ACCOUNTS = [
                        (date(2025, 6, 12), None, 9000)]),
     # enterprise falling to $60K on 2025-05-15 for good: down on the 30th day, 2025-06-13
     Account("dropper", [(HISTORY_START, date(2025, 5, 14), 9000), (date(2025, 5, 15), None, 5000)]),
-    # $6K reference account -> served at mid_market; $12K with $150K potential -> enterprise
+    # $6K reference account -> served at mid_market; $12K with $150K potential -> mid_market (potential
+    # lifts an account at most one tier above the tier of its ARR)
     Account("reference", [(HISTORY_START, None, 500)], is_reference=True, industry="education"),
     Account("potential", [(HISTORY_START, None, 1000)], potential_arr=150000, industry=""),
-    # pays until 2025-06-11 -> churned from 2025-06-12
+    # pays until 2025-06-11 -> churned from 2025-06-12: keeps its tier, served no coverage
     Account("churner", [(HISTORY_START, date(2025, 6, 11), 1000)], csm_owner=None),
+    # enterprise ($108K) without touchpoints from 2025-01-26 until a QBR on 2025-06-06: no_touchpoint
+    # from 02-25, no_qbr from 03-17 (the last QBR was 2024-11-16), so at risk until the QBR clears the
+    # rule and 13 days after it (the daily runs of test_day_by_day_equals_one_run fall inside those)
+    Account("quiet_spell", [(HISTORY_START, None, 9000)], users=3,
+            touchpoint_pause=(date(2025, 1, 26), date(2025, 6, 5))),
 ]
 
 DROP_DAY = date(2025, 6, 13)
@@ -130,9 +141,14 @@ def write_landing(landing: Path) -> None:
            ["event_id", "account_id", "user_id", "event_name", "occurred_at", "quantity"], events)
     touchpoints = []
     for a in ACCOUNTS:
+        pause_from, pause_to = a.touchpoint_pause or (None, None)
         for day in _days(HISTORY_START, LAST_EVENT_DAY):
             offset = (day - HISTORY_START).days
-            if offset % 14 == 0:
+            if pause_from and pause_from <= day <= pause_to:
+                continue
+            if pause_to and day == pause_to + timedelta(days=1):
+                touchpoints.append([f"{a.account_id}_{day}", a.account_id, _ts(day, 15), "qbr"])
+            elif offset % 14 == 0:
                 touchpoints.append([f"{a.account_id}_{day}", a.account_id, _ts(day, 15),
                                     "qbr" if offset % 84 == 0 else "call"])
     _write(landing / "touchpoints.csv", ["touchpoint_id", "account_id", "occurred_at", "touchpoint_type"],
@@ -169,9 +185,11 @@ def _warehouse(raw_warehouse: Path, root: Path) -> Warehouse:
 
 @pytest.fixture(scope="module")
 def built(raw_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
-    """The whole history built in one run (no vars: a first build), with the segment tests run."""
+    """The whole history built in one run (no as-of vars: a first build), with the segment tests
+    run. The at-risk rule fires at two disengagement signals here, so quiet_spell's two gap
+    signals show the memory (the shipped default asks for three)."""
     wh = _warehouse(raw_warehouse, tmp_path_factory.mktemp("segments_built"))
-    wh.run(*[f"+{model}" for model in SEGMENT_MODELS])
+    wh.run(*[f"+{model}" for model in SEGMENT_MODELS], at_risk_min_signals="2")
     yield wh
 
 
@@ -189,9 +207,34 @@ def test_spec_examples(built: Warehouse) -> None:
     flat = built.row("marts.account_segments", "account_id = 'flat_75k'")
     assert float(flat["arr"]) == 75000 and flat["arr_tier"] == "mid_market"
     assert flat["usage_change_ratio"] == pytest.approx(-0.4)
-    assert flat["is_at_risk"] and "usage_drop" in flat["risk_reasons"].split(", ")
+    assert flat["is_at_risk"] and "usage_drop" in flat["risk_reasons"].split("; ")
     # one level up from its tier's low_touch 1:50
     assert (flat["coverage_model"], flat["csm_ratio"], flat["is_coverage_boosted"]) == ("high_touch", 15, True)
+
+
+def test_at_risk_with_memory(built: Warehouse) -> None:
+    quiet = built.table("marts.account_segments_daily", "account_id = 'quiet_spell'").set_index("as_of_date")
+    qbr_day = date(2025, 6, 6)
+
+    def day(offset: int) -> pd.Series:
+        return quiet.loc[pd.Timestamp(qbr_day + timedelta(days=offset))]
+
+    # the rule holds until the QBR: both gap signals apply to a high-touch account
+    assert day(-1)["rule_is_at_risk"] and day(-1)["risk_reasons"] == "disengagement_signals: no_qbr, no_touchpoint"
+    assert not day(0)["rule_is_at_risk"]
+    # held by memory through the 13th day after the rule last held (2025-06-05), with its reasons
+    for offset in range(0, 13):
+        held = day(offset)
+        assert held["is_at_risk"] and not held["rule_is_at_risk"], offset
+        assert held["risk_reasons"] == "disengagement_signals: no_qbr, no_touchpoint"
+        assert (held["coverage_model"], held["is_coverage_boosted"]) == ("high_touch", False)
+    assert not day(13)["is_at_risk"] and pd.isna(day(13)["risk_reasons"])
+
+    risk = built.table("marts.segment_transitions", "account_id = 'quiet_spell' and segment_type = 'risk'")
+    assert risk[["effective_date", "to_value", "trigger"]].astype(str).values.tolist() == [
+        ["2025-03-17", "at_risk", "risk_rule_fired"],  # 121 days after the QBR of 2024-11-16
+        [str(qbr_day + timedelta(days=13)), "not_at_risk", "risk_cleared"],
+    ]
 
 
 def test_tiers_with_memory_and_overrides(built: Warehouse) -> None:
@@ -210,9 +253,11 @@ def test_tiers_with_memory_and_overrides(built: Warehouse) -> None:
 
     current = built.table("marts.account_segments").set_index("account_id")
     assert (current.loc["reference", "arr_tier"], current.loc["reference", "tier_reason"]) == ("mid_market", "reference_account")
-    assert (current.loc["potential", "arr_tier"], current.loc["potential", "tier_reason"]) == ("enterprise", "potential_arr")
+    assert (current.loc["potential", "arr_tier"], current.loc["potential", "tier_reason"]) == ("mid_market", "potential_arr")
     assert current.loc["potential", "vertical"] == "unknown"
     assert current.loc["churner", "lifecycle_stage"] == "churned" and not current.loc["churner", "is_at_risk"]
+    assert (current.loc["churner", "arr_tier"], current.loc["churner", "tier_reason"]) == ("smb", "churned")
+    assert current.loc["churner", "coverage_model"] == "none" and pd.isna(current.loc["churner", "csm_ratio"])
     lifecycle = built.table("marts.segment_transitions", "account_id = 'churner' and segment_type = 'lifecycle_stage'")
     assert lifecycle[["effective_date", "to_value", "trigger"]].astype(str).values.tolist() == [
         ["2024-08-30", "adoption", "onboarding_completed"],  # day 91 from the first start

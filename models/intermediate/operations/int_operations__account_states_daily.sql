@@ -21,7 +21,7 @@ expansion_daily as (
 
 segment_overrides as (
 
-    select * from {{ ref('stg_raw__segment_overrides') }}
+    select * from {{ ref('stg_segment_overrides') }}
 
 ),
 

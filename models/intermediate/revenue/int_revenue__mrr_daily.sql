@@ -42,7 +42,10 @@ account_days as (
         states.licensed_seats,
         states.renews_on,
         states.first_started_on,
-        states.has_ended_subscription
+        states.first_paid_on,
+        states.has_ended_subscription,
+        states.is_trialing,
+        states.has_running_subscription
     from states
     inner join days
         on days.as_of_date >= states.valid_from
@@ -62,7 +65,10 @@ final as (
         licensed_seats,
         renews_on,
         first_started_on,
+        first_paid_on,
         has_ended_subscription,
+        is_trialing,
+        has_running_subscription,
         mrr > 0 as is_paying
     from account_days
 

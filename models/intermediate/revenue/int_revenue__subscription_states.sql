@@ -102,17 +102,22 @@ period_totals as (
         sum(case when is_covering and status <> 'trialing' then mrr else 0 end) as mrr,
         sum(case when is_covering then seats end) as licensed_seats,
         min(case when is_covering and renews_on >= valid_from then renews_on end) as renews_on,
-        max(case when ended_on < valid_from then 1 else 0 end) as has_ended_subscription_flag
+        max(case when ended_on < valid_from then 1 else 0 end) as has_ended_subscription_flag,
+        max(case when is_covering and status = 'trialing' then 1 else 0 end) as is_trialing_flag,
+        max(case when is_covering then 1 else 0 end) as has_running_subscription_flag
     from period_subscriptions
     group by account_id, valid_from, valid_to
 
 ),
 
+-- the first start of any subscription, and of a paid one (MRR > 0 from its first day: the
+-- account's first day with MRR)
 first_starts as (
 
     select
         account_id,
-        min(started_on) as first_started_on
+        min(started_on) as first_started_on,
+        min(case when status <> 'trialing' and mrr > 0 then started_on end) as first_paid_on
     from subscriptions
     group by account_id
 
@@ -131,7 +136,10 @@ final as (
         cast(period_totals.licensed_seats as bigint) as licensed_seats,
         period_totals.renews_on,
         first_starts.first_started_on,
-        period_totals.has_ended_subscription_flag = 1 as has_ended_subscription
+        first_starts.first_paid_on,
+        period_totals.has_ended_subscription_flag = 1 as has_ended_subscription,
+        period_totals.is_trialing_flag = 1 as is_trialing,
+        period_totals.has_running_subscription_flag = 1 as has_running_subscription
     from period_totals
     inner join plan_ranked
         on period_totals.account_id = plan_ranked.account_id

@@ -1,6 +1,6 @@
 {#-
     The segment assignments of each account and as-of day, assembled from one intermediate model
-    per concern (revenue tier, lifecycle stage, risk rules, coverage served) and the account's
+    per concern (revenue tier, lifecycle stage, risk with memory, coverage served) and the account's
     features, health and attributes of the day (industry and CSM owner as they were on the day,
     from int_accounts__attribute_periods; the name as it is now), with the names and types
     account_segments_daily publishes. One row per row of account_features_daily in the run's as-of
@@ -42,19 +42,19 @@ attribute_periods as (
 
 revenue_tiers_daily as (
 
-    select * from {{ ref('int_segments__revenue_tiers_daily') }}
+    select * from {{ ref('int_revenue__tiers_daily') }}
 
 ),
 
 lifecycle_stages as (
 
-    select * from {{ ref('int_segments__lifecycle_stages_daily') }}
+    select * from {{ ref('int_revenue__lifecycle_stages_daily') }}
 
 ),
 
-risk_rules as (
+risk_daily as (
 
-    select * from {{ ref('int_segments__risk_rules_daily') }}
+    select * from {{ ref('int_segments__risk_daily') }}
 
 ),
 
@@ -65,7 +65,7 @@ coverage_served as (
 ),
 
 -- the days of the run's range, each concern's values and the attributes of the day beside them;
--- coverage by the tier served and the risk of the day
+-- coverage by the tier served, the risk of the day (with memory) and whether the account is live
 joined as (
 
     select
@@ -82,6 +82,7 @@ joined as (
         revenue_tiers_daily.tier_rank,
         revenue_tiers_daily.tier_reason,
         lifecycle_stages.lifecycle_stage,
+        lifecycle_stages.is_live,
         account_features.first_started_on,
         account_features.renews_on,
         account_health.health_score,
@@ -89,8 +90,9 @@ joined as (
         account_health.primary_risk_driver,
         account_features.disengagement_signal_count,
         account_features.usage_change_ratio,
-        risk_rules.is_at_risk,
-        risk_rules.risk_reasons,
+        risk_daily.rule_is_at_risk,
+        risk_daily.is_at_risk,
+        risk_daily.risk_reasons,
         attribute_periods.industry,
         coverage_served.coverage_model,
         coverage_served.csm_ratio,
@@ -116,15 +118,16 @@ joined as (
     inner join lifecycle_stages
         on account_features.account_id = lifecycle_stages.account_id
         and account_features.as_of_date = lifecycle_stages.as_of_date
-    inner join risk_rules
-        on account_features.account_id = risk_rules.account_id
-        and account_features.as_of_date = risk_rules.as_of_date
+    inner join risk_daily
+        on account_features.account_id = risk_daily.account_id
+        and account_features.as_of_date = risk_daily.as_of_date
     left join account_health
         on account_features.account_id = account_health.account_id
         and account_features.as_of_date = account_health.as_of_date
     left join coverage_served
         on revenue_tiers_daily.tier_rank = coverage_served.tier_rank
-        and risk_rules.is_at_risk = coverage_served.is_at_risk
+        and risk_daily.is_at_risk = coverage_served.is_at_risk
+        and lifecycle_stages.is_live = coverage_served.is_live
     where account_features.as_of_date between {{ as_of_start() }} and {{ as_of_end() }}
 
 ),
@@ -145,6 +148,7 @@ final as (
         {{ dbt.cast("tier_rank", "integer") }} as tier_rank,
         {{ dbt.cast("tier_reason", "varchar") }} as tier_reason,
         {{ dbt.cast("lifecycle_stage", "varchar") }} as lifecycle_stage,
+        is_live,
         first_started_on,
         renews_on,
         {{ dbt.cast("health_score", "decimal(5, 2)") }} as health_score,
@@ -152,6 +156,7 @@ final as (
         {{ dbt.cast("primary_risk_driver", "varchar") }} as primary_risk_driver,
         {{ dbt.cast("disengagement_signal_count", "bigint") }} as disengagement_signal_count,
         {{ dbt.cast("usage_change_ratio", "double precision") }} as usage_change_ratio,
+        rule_is_at_risk,
         is_at_risk,
         {{ dbt.cast("risk_reasons", "varchar") }} as risk_reasons,
         -- the vertical is the industry; an account without one is in `unknown`

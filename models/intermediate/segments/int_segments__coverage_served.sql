@@ -1,8 +1,10 @@
 {#-
-    The coverage an account is served with, per revenue tier and at-risk state: the tier's own
-    coverage model (seed coverage_models), or, at risk, the coverage of the tier above. The top
-    tier has no level above: an at-risk account there keeps its own coverage. A lookup of
-    tiers x 2 rows, which the daily assembly joins on the tier served and the risk of the day.
+    The coverage an account is served with, per revenue tier, at-risk state and whether the
+    account is live: the tier's own coverage model (seed coverage_models), or, at risk, the
+    coverage of the tier above. The top tier has no level above: an at-risk account there keeps
+    its own coverage. An account that is not live (churned, lapsed trial) is served `none`: no
+    CSM ratio, no cadence. A lookup of tiers x 4 rows, which the daily assembly joins on the tier
+    served, the risk of the day and the lifecycle stage's liveness.
 -#}
 
 with
@@ -37,25 +39,29 @@ coverage_levels as (
 
 ),
 
-risk_states as (
+-- the two values of a state (at risk or not, live or not)
+flags as (
 
-    select true as is_at_risk
+    select true as flag
 
     union all
 
-    select false as is_at_risk
+    select false as flag
 
 ),
 
--- at-risk accounts are served one level up, when there is a level above
+-- at-risk live accounts are served one level up, when there is a level above
 boosts as (
 
     select
         coverage_levels.*,
-        risk_states.is_at_risk,
-        risk_states.is_at_risk and coverage_levels.boosted_coverage_model is not null as is_coverage_boosted
+        risk_states.flag as is_at_risk,
+        live_states.flag as is_live,
+        live_states.flag and risk_states.flag and coverage_levels.boosted_coverage_model is not null
+            as is_coverage_boosted
     from coverage_levels
-    cross join risk_states
+    cross join flags as risk_states
+    cross join flags as live_states
 
 ),
 
@@ -64,10 +70,21 @@ final as (
     select
         tier_rank,
         is_at_risk,
+        is_live,
         is_coverage_boosted,
-        case when is_coverage_boosted then boosted_coverage_model else coverage_model end as coverage_model,
-        case when is_coverage_boosted then boosted_csm_ratio else csm_ratio end as csm_ratio,
-        case when is_coverage_boosted then boosted_cadence else cadence end as cadence
+        case
+            when not is_live then 'none'
+            when is_coverage_boosted then boosted_coverage_model
+            else coverage_model
+        end as coverage_model,
+        case
+            when is_live and is_coverage_boosted then boosted_csm_ratio
+            when is_live then csm_ratio
+        end as csm_ratio,
+        case
+            when is_live and is_coverage_boosted then boosted_cadence
+            when is_live then cadence
+        end as cadence
     from boosts
 
 )

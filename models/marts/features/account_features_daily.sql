@@ -4,6 +4,10 @@
     account from its first subscription start, for the days of the run's as-of range
     (incremental: a run replaces its days).
 
+    The signals are judged by the coverage model of the account's rule tier on D (seed
+    disengagement_signals: which apply, with which threshold); a signal that does not apply is
+    false. Gap signals count from the later of the last event and the first paid start.
+
     Windowed counts arrive as day-by-day deltas from the int_features__*_changes models. Those
     that change on most days (activity, users, plan features, admin logins) become values by a
     running sum (running max for the last admin login) over the account-day calendar of the
@@ -77,6 +81,30 @@ state_periods as (
 plan_features as (
 
     select * from {{ ref('plan_features') }}
+
+),
+
+lifecycle_stages as (
+
+    select * from {{ ref('int_revenue__lifecycle_stages_daily') }}
+
+),
+
+revenue_tiers_daily as (
+
+    select * from {{ ref('int_revenue__tiers_daily') }}
+
+),
+
+coverage_models as (
+
+    select * from {{ ref('coverage_models') }}
+
+),
+
+disengagement_signals as (
+
+    select * from {{ ref('disengagement_signals') }}
 
 ),
 
@@ -273,6 +301,9 @@ joined as (
 
     select
         windowed.*,
+        state_periods.last_touchpoint_on,
+        state_periods.last_qbr_on,
+        first_responses.median_first_response_hours_30d,
         coalesce(state_periods.tickets_opened_30d, 0) as tickets_opened_30d,
         coalesce(state_periods.urgent_or_escalated_tickets_30d, 0) as urgent_or_escalated_tickets_30d,
         coalesce(state_periods.open_tickets, 0) as open_tickets,
@@ -283,13 +314,8 @@ joined as (
         coalesce(state_periods.nps_detractors_180d, 0) as nps_detractors_180d,
         coalesce(state_periods.past_due_invoices, 0) as past_due_invoices,
         coalesce(state_periods.past_due_amount, 0) as past_due_amount,
-        state_periods.last_touchpoint_on,
-        state_periods.last_qbr_on,
         coalesce(mrr_lookback.mrr, 0) as mrr_90d_ago,
-        coalesce(plan_sizes.plan_features_total, 0) as plan_features_total,
-        first_responses.median_first_response_hours_30d,
-        {{ dbt.datediff('windowed.first_started_on', 'windowed.as_of_date', 'day') }}
-            as days_since_first_start
+        coalesce(plan_sizes.plan_features_total, 0) as plan_features_total
     from windowed
     left join state_periods
         on windowed.account_id = state_periods.account_id
@@ -307,41 +333,126 @@ joined as (
 
 ),
 
--- users without a recent login, and days since the last admin login, touchpoint and QBR
-metrics as (
+-- the signals of each coverage model (seed disengagement_signals): a threshold per signal, null
+-- where the signal does not apply to the coverage model
+signal_thresholds as (
 
     select
-        *,
-        users_total - users_logged_in_10d as users_without_login_10d,
-        {{ dbt.datediff('last_admin_login_on', 'as_of_date', 'day') }}
-            as days_since_admin_login,
-        {{ dbt.datediff('last_touchpoint_on', 'as_of_date', 'day') }}
-            as days_since_touchpoint,
-        {{ dbt.datediff('last_qbr_on', 'as_of_date', 'day') }}
-            as days_since_qbr
-    from joined
+        coverage_model,
+        max(case when signal = 'inactive_users' and is_applied then threshold end) as inactive_users_pct,
+        max(case when signal = 'no_qbr' and is_applied then threshold end) as qbr_gap_days,
+        max(case when signal = 'usage_drop' and is_applied then threshold end) as usage_drop_pct,
+        max(case when signal = 'no_touchpoint' and is_applied then threshold end) as touchpoint_gap_days,
+        max(case when signal = 'no_admin_login' and is_applied then threshold end) as admin_login_gap_days
+    from disengagement_signals
+    group by coverage_model
 
 ),
 
--- the five disengagement signals. Gaps are elapsed days strictly beyond the
--- threshold; an account that never had the event is measured from its first subscription start.
+-- each day's signal thresholds, by the coverage model of the account's rule tier (before any
+-- at-risk boost), and the day gaps count from at the earliest: the start of the first paid
+-- subscription, or, while the account has not paid, its first subscription start
+signal_rules as (
+
+    select
+        revenue_tiers_daily.account_id,
+        revenue_tiers_daily.as_of_date,
+        lifecycle_stages.first_paid_started_on,
+        signal_thresholds.inactive_users_pct,
+        signal_thresholds.qbr_gap_days,
+        signal_thresholds.usage_drop_pct,
+        signal_thresholds.touchpoint_gap_days,
+        signal_thresholds.admin_login_gap_days
+    from revenue_tiers_daily
+    inner join coverage_models
+        on revenue_tiers_daily.arr_tier = coverage_models.tier_name
+    inner join lifecycle_stages
+        on revenue_tiers_daily.account_id = lifecycle_stages.account_id
+        and revenue_tiers_daily.as_of_date = lifecycle_stages.as_of_date
+    left join signal_thresholds
+        on coverage_models.coverage_model = signal_thresholds.coverage_model
+    where revenue_tiers_daily.as_of_date >= {{ first_day }}
+        and revenue_tiers_daily.as_of_date <= {{ last_day }}
+
+),
+
+-- users without a recent login; days since the last admin login, touchpoint and QBR; the day the
+-- gap signals count from
+metrics as (
+
+    select
+        joined.*,
+        signal_rules.inactive_users_pct,
+        signal_rules.qbr_gap_days,
+        signal_rules.usage_drop_pct,
+        signal_rules.touchpoint_gap_days,
+        signal_rules.admin_login_gap_days,
+        coalesce(signal_rules.first_paid_started_on, joined.first_started_on) as gaps_counted_from,
+        joined.users_total - joined.users_logged_in_10d as users_without_login_10d,
+        {{ dbt.datediff('joined.last_admin_login_on', 'joined.as_of_date', 'day') }}
+            as days_since_admin_login,
+        {{ dbt.datediff('joined.last_touchpoint_on', 'joined.as_of_date', 'day') }}
+            as days_since_touchpoint,
+        {{ dbt.datediff('joined.last_qbr_on', 'joined.as_of_date', 'day') }}
+            as days_since_qbr
+    from joined
+    inner join signal_rules
+        on joined.account_id = signal_rules.account_id
+        and joined.as_of_date = signal_rules.as_of_date
+
+),
+
+-- the days each gap signal measures: since the last event, or since the day gaps count from when
+-- that is later (no event yet, or none since before the first paid start)
+gaps as (
+
+    select
+        *,
+        {{ dbt.datediff(
+            'case when last_admin_login_on > gaps_counted_from then last_admin_login_on else gaps_counted_from end',
+            'as_of_date',
+            'day'
+        ) }} as days_without_admin_login,
+        {{ dbt.datediff(
+            'case when last_touchpoint_on > gaps_counted_from then last_touchpoint_on else gaps_counted_from end',
+            'as_of_date',
+            'day'
+        ) }} as days_without_touchpoint,
+        {{ dbt.datediff(
+            'case when last_qbr_on > gaps_counted_from then last_qbr_on else gaps_counted_from end',
+            'as_of_date',
+            'day'
+        ) }} as days_without_qbr
+    from metrics
+
+),
+
+-- the five disengagement signals, each false where it does not apply (a null threshold). Gaps
+-- are elapsed days strictly beyond the threshold
 signals as (
 
     select
         *,
-        users_without_login_10d * 100 > users_total * {{ var('inactive_users_pct') }}
-            as has_signal_inactive_users,
-        coalesce(days_since_qbr, days_since_first_start) > {{ var('qbr_gap_days') }} as has_signal_no_qbr,
-        -- "dropped by 30% or more": the threshold itself is a drop; integer arithmetic, no rounding
         (
-            events_prev_30d > 0
-            and events_30d * 100 <= events_prev_30d * (100 - {{ var('usage_drop_pct') }})
+            inactive_users_pct is not null
+            and users_without_login_10d * 100 > users_total * inactive_users_pct
+        ) as has_signal_inactive_users,
+        (qbr_gap_days is not null and days_without_qbr > qbr_gap_days) as has_signal_no_qbr,
+        -- "dropped by 30% or more": the threshold itself is a drop; exact arithmetic, no rounding
+        (
+            usage_drop_pct is not null
+            and events_prev_30d > 0
+            and events_30d * 100 <= events_prev_30d * (100 - usage_drop_pct)
         ) as has_signal_usage_drop,
-        coalesce(days_since_touchpoint, days_since_first_start) > {{ var('touchpoint_gap_days') }}
-            as has_signal_no_touchpoint,
-        coalesce(days_since_admin_login, days_since_first_start) > {{ var('admin_login_gap_days') }}
-            as has_signal_no_admin_login
-    from metrics
+        (
+            touchpoint_gap_days is not null
+            and days_without_touchpoint > touchpoint_gap_days
+        ) as has_signal_no_touchpoint,
+        (
+            admin_login_gap_days is not null
+            and days_without_admin_login > admin_login_gap_days
+        ) as has_signal_no_admin_login
+    from gaps
 
 ),
 

@@ -47,6 +47,7 @@ final as (
         primary_risk_driver,
         disengagement_signal_count,
         usage_change_ratio,
+        rule_is_at_risk,
         is_at_risk,
         risk_reasons,
         vertical,

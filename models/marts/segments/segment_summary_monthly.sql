@@ -32,12 +32,6 @@ assignments as (
 
 ),
 
-coverage_models as (
-
-    select * from {{ ref('coverage_models') }}
-
-),
-
 movements as (
 
     select
@@ -74,8 +68,8 @@ counted_days as (
 ),
 
 -- one row per account, month and segment type, with the value it counts in and the share of a
--- CSM it takes: 1 / the tier's own ratio for a tier (accounts / the tier's ratio), 1 / the
--- ratio it is served with (at-risk boost included) for the other types
+-- CSM it takes: 1 / the CSM ratio it is served with (at-risk boost included), for every type
+-- alike; an account served no coverage (churned, lapsed trial) takes none
 account_months as (
 
     select
@@ -88,11 +82,7 @@ account_months as (
         coalesce(memberships_daily.segment_type, segment_types.segment_type) as segment_type,
         coalesce(memberships_daily.segment_value, 'unknown') as segment_value,
         assignments.csm_owner,
-        {{ safe_divide(
-            '1',
-            "case when coalesce(memberships_daily.segment_type, segment_types.segment_type) = 'arr_tier'"
-                ~ " then coverage_models.csm_ratio else assignments.csm_ratio end"
-        ) }} as csm_share
+        coalesce({{ safe_divide('1', 'assignments.csm_ratio') }}, 0) as csm_share
     from counted_days
     cross join segment_types
     left join memberships_daily
@@ -102,9 +92,6 @@ account_months as (
     inner join assignments
         on counted_days.account_id = assignments.account_id
         and counted_days.counted_on = assignments.as_of_date
-    left join coverage_models
-        on memberships_daily.segment_type = 'arr_tier'
-        and memberships_daily.segment_value = coverage_models.tier_name
 
 ),
 

@@ -54,6 +54,8 @@ triggered as (
     select
         *,
         case
+            -- a paying spell starts from its ARR, up or down from the tier kept while not paying
+            when segment_type = 'arr_tier' and from_reason = 'churned' then 'reactivated'
             when segment_type = 'arr_tier' and direction = 'up'
                 then case segment_reason
                     when 'potential_arr' then 'potential_arr_override'
@@ -71,14 +73,30 @@ triggered as (
                 then case
                     when segment_value = 'churned' then 'churned'
                     when from_value = 'churned' then 'reactivated'
+                    when segment_value = 'lapsed_trial' then 'trial_lapsed'
+                    when segment_value = 'trial' then 'trial_restarted'
+                    when from_value in ('trial', 'lapsed_trial') then 'trial_converted'
                     when from_value = 'onboarding' then 'onboarding_completed'
                     when segment_value = 'renewal' then 'renewal_window_opened'
                     when from_value = 'renewal' then 'renewal_window_closed'
                 end
-            when segment_type = 'health_band' then 'health_band_changed'
+            -- a worse band as soon as the score falls below its floor, a better one past the margin;
+            -- to or from unknown or none (no score, not live): changed
+            when segment_type = 'health_band'
+                then case direction
+                    when 'down' then 'health_band_worsened'
+                    when 'up' then 'health_band_recovered'
+                    else 'health_band_changed'
+                end
             when segment_type = 'vertical' then 'industry_changed'
+            -- at risk on the first day the rule holds; cleared after the exit days without it, or
+            -- at once when the account is no longer live
             when segment_type = 'risk'
-                then case when segment_value = 'at_risk' then 'risk_rule_fired' else 'risk_cleared' end
+                then case
+                    when segment_value = 'at_risk' then 'risk_rule_fired'
+                    when segment_reason = 'not_live' then 'no_longer_live'
+                    else 'risk_cleared'
+                end
         end as trigger_rule
     from directed
 
