@@ -185,11 +185,9 @@ def _warehouse(raw_warehouse: Path, root: Path) -> Warehouse:
 
 @pytest.fixture(scope="module")
 def built(raw_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
-    """The whole history built in one run (no as-of vars: a first build), with the segment tests
-    run. The at-risk rule fires at two disengagement signals here, so quiet_spell's two gap
-    signals show the memory (the shipped default asks for three)."""
+    """The whole history built in one run (no vars: a first build), with the segment tests run."""
     wh = _warehouse(raw_warehouse, tmp_path_factory.mktemp("segments_built"))
-    wh.run(*[f"+{model}" for model in SEGMENT_MODELS], at_risk_min_signals="2")
+    wh.run(*[f"+{model}" for model in SEGMENT_MODELS])
     yield wh
 
 
