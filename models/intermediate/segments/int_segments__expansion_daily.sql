@@ -21,9 +21,9 @@ account_health as (
 
 ),
 
-risk_rules as (
+risk_daily as (
 
-    select * from {{ ref('int_segments__risk_rules_daily') }}
+    select * from {{ ref('int_segments__risk_daily') }}
 
 ),
 
@@ -44,12 +44,12 @@ daily_inputs as (
         account_features.seat_utilization,
         account_features.usage_change_ratio,
         account_health.health_band,
-        risk_rules.is_at_risk,
+        risk_daily.is_at_risk,
         attribute_periods.potential_arr
     from account_features
-    inner join risk_rules
-        on account_features.account_id = risk_rules.account_id
-        and account_features.as_of_date = risk_rules.as_of_date
+    inner join risk_daily
+        on account_features.account_id = risk_daily.account_id
+        and account_features.as_of_date = risk_daily.as_of_date
     left join account_health
         on account_features.account_id = account_health.account_id
         and account_features.as_of_date = account_health.as_of_date
