@@ -87,7 +87,9 @@ final as (
         cast(mrr as decimal(18, 2)) as mrr,
         cast(previous_mrr as decimal(18, 2)) as previous_mrr,
         cast(mrr_change as decimal(18, 2)) as mrr_change,
-        movement
+        movement,
+        -- measured on the month's last day: the running month is not complete yet
+        extract(day from {{ add_days('measured_on', 1) }}) = 1 as is_complete_month
     from classified
     where movement is not null
 

@@ -79,6 +79,7 @@ account_months as (
         counted_days.mrr,
         counted_days.mrr_change,
         counted_days.movement,
+        counted_days.measured_on,
         coalesce(memberships_daily.segment_type, segment_types.segment_type) as segment_type,
         coalesce(memberships_daily.segment_value, 'unknown') as segment_value,
         assignments.csm_owner,
@@ -111,7 +112,10 @@ summarised as (
         12 * sum(case when movement = 'contraction' then -mrr_change else 0 end) as contraction_arr,
         12 * sum(case when movement = 'churn' then previous_mrr else 0 end) as churned_arr,
         sum(csm_share) as csm_load,
-        count(distinct csm_owner) as csms_assigned
+        count(distinct csm_owner) as csms_assigned,
+        -- the month's accounts are all measured on its last day once that day is computed
+        min(case when extract(day from {{ add_days('measured_on', 1) }}) = 1 then 1 else 0 end) = 1
+            as is_complete_month
     from account_months
     group by month, segment_type, segment_value
 
@@ -138,7 +142,8 @@ final as (
         {{ safe_divide('churned_accounts', 'starting_accounts') }} as logo_churn_rate,
         -- rounded to a millionth first, so float noise in the sum of 1/ratio shares adds no CSM
         {{ dbt.cast("ceil(round(csm_load * 1000000) / 1000000)", "bigint") }} as csms_required,
-        {{ dbt.cast("csms_assigned", "bigint") }} as csms_assigned
+        {{ dbt.cast("csms_assigned", "bigint") }} as csms_assigned,
+        is_complete_month
     from summarised
 
 )
