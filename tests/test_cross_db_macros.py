@@ -32,6 +32,14 @@ def rows(*numbers: int) -> str:
     return " union all ".join(f"select {n} as x" for n in numbers)
 
 
+def jinja_string(text: str) -> str:
+    """`text` as a double-quoted Jinja string literal (a macro argument holding SQL)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+JSON_TEXT = "'{\"role\": \"admin\", \"n\": 3}'"  # a JSON object held as text, as a SQL literal
+
+
 # name -> (SQL expression, expected value). Dates as dates: a macro may return a timestamp on one
 # engine and a date on another, and the models cast where they need a date.
 SCALAR_CASES: dict[str, tuple[str, Any]] = {
@@ -76,6 +84,9 @@ SCALAR_CASES: dict[str, tuple[str, Any]] = {
         " from ({{ day_spine('2024-02-27', '2024-03-02') }}) as spine)",
         "2024-02-27/2024-03-02",
     ),
+    "json_text_field": ("{{ json_text(" + jinja_string(JSON_TEXT) + ", 'role') }}", "admin"),
+    "json_text_number_as_text": ("{{ json_text(" + jinja_string(JSON_TEXT) + ", 'n') }}", "3"),
+    "json_text_absent_field": ("{{ json_text(" + jinja_string(JSON_TEXT) + ", 'plan') }}", None),
     "generate_series": ("(select sum(generated_number) from ({{ dbt.generate_series(5) }}) as series)", 15),
     # a rolling 3-row window frame, as the features and health models use them
     "window_frame_rows_preceding": (
