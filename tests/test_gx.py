@@ -69,6 +69,7 @@ def _health(bands: list[str], day: date = date(2025, 6, 1)) -> pd.DataFrame:
         "health_band": bands,
         "health_score_change_30d": 0.0,
         "primary_risk_driver": "usage",
+        "held_health_band": bands,  # the band with memory equals the score's band on a steady day
     })
 
 
