@@ -20,7 +20,7 @@ from orchestration.connectors import domains_served
 from orchestration.contract import DOMAIN_TABLES
 from orchestration.loader import load
 from orchestration.project import MARTS_SCHEMA, PUBLIC_TABLES
-from tests.dbt_support import DbtWarehouse, sources_for
+from tests.support_dbt import DbtWarehouse, sources_for
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ On a small generated dataset, in a private warehouse per test module:
 
 The business rules at their edges are dbt unit tests beside the models; this module runs dbt
 itself (a dbt process per run: dbt-duckdb keeps the database open in its process) with
-CS_DATA_DIR, DBT_TARGET_PATH and DBT_LOG_PATH in tmp paths (tests/dbt_support.py).
+CS_DATA_DIR, DBT_TARGET_PATH and DBT_LOG_PATH in tmp paths (tests/support_dbt.py).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from demo_data.generator import generate
 from orchestration import project
 from orchestration.loader import load
 from orchestration.rules import var
-from tests.dbt_support import DbtWarehouse
+from tests.support_dbt import DbtWarehouse
 
 ACCOUNTS, DAYS, SEED = 25, 120, 11
 END = date(2025, 6, 30)  # last generated day with usage; the latest complete day is the day before

@@ -35,7 +35,7 @@ from demo_data.generator import generate
 from orchestration.loader import load
 from orchestration.rules import var
 from orchestration.settings import PROJECT_DIR
-from tests.dbt_support import DbtWarehouse
+from tests.support_dbt import DbtWarehouse
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@
 
 A tiny hand-made book of business arrives in three drops (each with a few more days of usage), each
 loaded with the product's loader and built as a refresh builds it (the default as-of range, in a
-private warehouse: tests/dbt_support.py). The second drop's accounts file moves `moved` from
+private warehouse: tests/support_dbt.py). The second drop's accounts file moves `moved` from
 technology to retail and from csm_a to csm_b; `corrected` had its industry corrected in the CRM's
 field history (retail -> education, on 2025-04-10); `steady` never changes. Then a full rebuild.
 
@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from orchestration.loader import load
-from tests.dbt_support import DbtWarehouse
+from tests.support_dbt import DbtWarehouse
 
 pytestmark = pytest.mark.slow
 

@@ -35,7 +35,7 @@ from orchestration.loader import load
 from orchestration.project import MARTS_SCHEMA, PUBLIC_TABLES
 from orchestration.settings import PROJECT_DIR
 from tests.compare_tables import difference, normalised
-from tests.dbt_support import sources_for
+from tests.support_dbt import sources_for
 from tests.ops_pipeline import environment
 from tests.pg_server import PostgresServer
 

@@ -1,7 +1,7 @@
 """Segment assignments end to end on a tiny hand-made book of business.
 
 The raw tables are written by hand into a landing folder as CSV, loaded with the product's
-loader and built with dbt (tests/dbt_support.py, in a private warehouse per test). It checks:
+loader and built with dbt (tests/support_dbt.py, in a private warehouse per test). It checks:
 - the risk examples of the contract (docs/contract.md): a $50K account that is growing and highly
   used is not at risk; a $75K flat account whose usage fell 40% is at risk and served one level up;
 - at risk with memory on real data: an enterprise account without touchpoints or QBRs for months
@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 
 from orchestration.loader import load
-from tests.dbt_support import DbtWarehouse
+from tests.support_dbt import DbtWarehouse
 
 HISTORY_START = date(2024, 6, 1)
 LAST_EVENT_DAY = date(2025, 6, 30)

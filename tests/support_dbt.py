@@ -1,5 +1,7 @@
 """dbt in tests: a private warehouse folder, dbt pointed at it, and the as-of vars a refresh would pass.
 
+(Not named `dbt_*`: dbt imports every module with that prefix it finds on the path as a plugin.)
+
 A `DbtWarehouse` owns `<root>/data/warehouse.duckdb`, dbt's target and log folders under `<root>`, and
 runs dbt with the environment pointed there only for the call: in this process (dbtRunner, fast), or
 with `isolated=True` in a dbt process per call, for tests that copy the warehouse file between runs
