@@ -47,8 +47,10 @@ run: $(STAMP)
 demo: $(STAMP)
 	@$(PY) -m orchestration.cli run --demo $(ARGS)
 
+# Test files run in parallel, one worker per core (TEST_WORKERS=0 runs them in this process).
+TEST_WORKERS ?= auto
 test: $(STAMP) postgres-server chromium
-	@$(PY) -m pytest
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The report page's test renders it in headless Chromium: install Debian's package when missing.
 chromium:

@@ -62,3 +62,13 @@ def _postgres_for_marked_tests(request: pytest.FixtureRequest, monkeypatch: pyte
     server.create_database(database)
     for key, value in server.env(database).items():
         monkeypatch.setenv(key, value)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files marked `postgres` as a whole first: they take the longest, so a parallel run (`make test`)
+    starts them at once instead of leaving one worker on them after the others are done."""
+    def postgres_file(item: pytest.Item) -> bool:
+        module = item.getparent(pytest.Module)
+        return module is not None and any(m.name == "postgres" for m in module.own_markers)
+
+    items.sort(key=lambda item: not postgres_file(item))
